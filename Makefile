@@ -1,0 +1,41 @@
+# Thin targets; the logic lives in tools/setup.sh and in Python modules.
+# The two commands a newcomer needs:  make book   and   make test
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONUNBUFFERED := 1
+ASSIGNMENT ?= rnn_from_scratch
+SUBMISSIONS ?= submissions
+
+.PHONY: setup book book-clean test assignments grade bench
+
+setup:
+	@bash tools/setup.sh
+
+# Build the website into _build/html (every page executes; zero warnings allowed).
+book: setup
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	@touch _build/html/.built
+
+# CI and a clean rebuild: no execution cache, no stale pages.
+book-clean:
+	rm -rf _build
+
+_build/html/.built:
+	$(MAKE) book
+
+# Run every test; builds the book first when it has not been built yet.
+test: setup _build/html/.built
+	$(BIN)/pytest
+
+# Generate the student release from assignments/source and check that the source scores
+# full marks and the release scores zero.
+assignments: setup
+	$(PY) -m autograder release --assignment $(ASSIGNMENT)
+
+grade: setup
+	$(PY) -m autograder grade --assignment $(ASSIGNMENT) $(SUBMISSIONS)
+
+bench: setup
+	$(PY) -m benchmarks.run_all

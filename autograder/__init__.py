@@ -1,0 +1,1 @@
+"""Sandboxed autograder for the course's nbgrader assignments."""

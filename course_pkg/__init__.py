@@ -1,0 +1,15 @@
+"""course_pkg: the code behind the RNN course.
+
+Subpackages, one concept each:
+
+- ``course_pkg.reference``: pure NumPy cells and sequences with forward *and* backward passes.
+- ``course_pkg.cells``: Keras 3 cells written with ``keras.ops`` and converters to the reference.
+- ``course_pkg.data``: offline datasets and generators.
+- ``course_pkg.plots``: every figure of the book.
+- ``course_pkg.checks``: the diagnostics that graded notebooks and the autograder share.
+
+Importing ``course_pkg`` imports nothing heavy: NumPy, Keras and TensorFlow are only
+loaded by the subpackages that need them.
+"""
+
+__version__ = "0.1.0"
