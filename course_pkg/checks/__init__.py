@@ -1,1 +1,55 @@
-"""course_pkg.checks"""
+"""course_pkg.checks: the diagnostics that graded notebooks and the autograder share.
+
+In a notebook::
+
+    import course_pkg.checks as check
+    check.rnn_step_backward(rnn_step_backward)              # visible tests
+    check.rnn_step_backward(rnn_step_backward, N=1, seed=7)  # hidden tests: other sizes/seeds
+
+Visible mode (default) compares with :mod:`course_pkg.reference` and raises ``AssertionError``
+naming every wrong output with a hint; capture mode (``COURSE_CHECK_CAPTURE_DIR`` set) records
+the outputs as JSON + ``.npz`` for the autograder's trusted side, which calls
+:func:`compare_outputs`. See :mod:`course_pkg.checks.core` and :mod:`course_pkg.checks.capture`.
+
+Only NumPy is imported here; :mod:`course_pkg.reference` is imported lazily, in visible mode.
+"""
+
+from course_pkg.checks import capture
+from course_pkg.checks.core import (
+    CAPTURE_ENV,
+    Check,
+    OutputFormatError,
+    compare_outputs,
+    error_message,
+    get_check,
+    register,
+    registered_checks,
+)
+from course_pkg.checks.rnn_from_scratch import (
+    clip_by_global_norm,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+    sample_next_char,
+)
+from course_pkg.checks.values import value
+
+__all__ = [
+    "CAPTURE_ENV",
+    "Check",
+    "OutputFormatError",
+    "capture",
+    "clip_by_global_norm",
+    "compare_outputs",
+    "error_message",
+    "get_check",
+    "register",
+    "registered_checks",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "sample_next_char",
+    "value",
+]
