@@ -316,5 +316,5 @@ def _run_visible(check: Check, student_fn: Callable[..., Any], params: dict[str,
             f"{check.name}{where}: {len(failures)} of {n} output(s) wrong:\n{lines}"
         )
     n = len(check.output_names)
-    what = "the output matches" if n == 1 else f"all {n} outputs match"
+    what = {1: "the output matches", 2: "both outputs match"}.get(n, f"all {n} outputs match")
     print(f"{check.name}: {what}{where}")

@@ -165,13 +165,8 @@ def _ref_clip(args, p) -> dict[str, np.ndarray]:
 def _ref_sample(args, p) -> dict[str, np.ndarray]:
     ref = _reference()
     logits, temperature, rng = args
-    probs = ref.softmax(logits / temperature, axis=-1)
-    u = rng.random(logits.shape[0])
-    idx = np.array(
-        [min(int(np.searchsorted(np.cumsum(row), ui, side="right")), row.size - 1)
-         for row, ui in zip(probs, u)],
-        dtype=np.int64,
-    )
+    probs = ref.softmax_with_temperature(logits, temperature)
+    idx = np.asarray(ref.sample_index(logits, temperature, rng), dtype=np.int64)
     return {"probs": probs, "idx": idx}
 
 
