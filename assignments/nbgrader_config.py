@@ -1,0 +1,28 @@
+"""nbgrader configuration for the course's assignments (the course root is this folder).
+
+    assignments/
+      nbgrader_config.py
+      source/<name>/<name>.ipynb     instructor version: solutions and hidden tests
+      release/<name>/<name>.ipynb    generated student version (committed)
+
+Generate a release with ``python -m autograder release --assignment <name>`` (which calls
+``autograder.release.generate_release``); it runs nbgrader in a temporary copy of this folder so
+that no gradebook.db lands in the repository.
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.root = str(Path(__file__).resolve().parent)
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+# Only the notebooks and what they need; never the generators or caches.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.npz", "records.jsonl"]
+
+# A test cell fails on any error or any stderr output; the whole notebook runs in seconds.
+c.Execute.timeout = 120
