@@ -1,0 +1,89 @@
+"""Command line: ``python -m autograder {grade,release,check-sandbox}``.
+
+Examples::
+
+    python -m autograder grade --assignment rnn_from_scratch submissions/ extra.zip --jobs 2
+    python -m autograder release --assignment rnn_from_scratch
+    python -m autograder check-sandbox
+
+Exit status: 0 when every submission has a report (broken submissions included), 2 for a usage
+error, 3 when the sandbox cannot start (nothing is run), 4 when the assignment is broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from autograder.errors import AssignmentError, SandboxUnavailable
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grade", help="grade submissions (files, folders or zips) in the sandbox")
+    g.add_argument("--assignment", required=True, help="assignment name, e.g. rnn_from_scratch")
+    g.add_argument("paths", nargs="+", help="notebooks, folders of notebooks, or zip archives")
+    g.add_argument("--course-dir", default=None, help="course root holding source/ (default: assignments/)")
+    g.add_argument("--out", default="grading_output", help="output folder (default: ./grading_output)")
+    g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions at once (default: cores)")
+    g.add_argument("--cache-dir", default=None, help="expected-values cache (default: ~/.cache/rnn-course-autograder)")
+    g.add_argument("--timeout", type=float, default=600.0, help="wall clock per submission, seconds")
+    g.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell")
+    g.add_argument("--memory-mb", type=int, default=2048, help="memory per submission, MB")
+    g.add_argument("--max-processes", type=int, default=128, help="processes/threads per submission")
+    g.add_argument("--bwrap", default="bwrap", help="bubblewrap executable")
+    r = sub.add_parser("release", help="generate the student release of an assignment")
+    r.add_argument("--assignment", required=True)
+    r.add_argument("--course-dir", default=None)
+    c = sub.add_parser("check-sandbox", help="check that the sandbox starts")
+    c.add_argument("--bwrap", default="bwrap")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from autograder.sandbox import Limits, SandboxConfig, check_sandbox
+
+    try:
+        if args.command == "release":
+            from autograder.assignment import default_course_dir
+            from autograder.release import generate_release
+
+            course = Path(args.course_dir) if args.course_dir else default_course_dir()
+            print(generate_release(course, args.assignment))
+            return 0
+        if args.command == "check-sandbox":
+            check_sandbox(SandboxConfig(bwrap=args.bwrap))
+            print("sandbox OK")
+            return 0
+        if args.jobs < 1:
+            print(f"error: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+            return 2
+        from autograder.grading import Settings, grade_all
+
+        settings = Settings(
+            out_dir=Path(args.out), jobs=args.jobs,
+            limits=Limits(wall_seconds=args.timeout, memory_mb=args.memory_mb,
+                          max_processes=args.max_processes),
+            cell_timeout=args.cell_timeout, sandbox=SandboxConfig(bwrap=args.bwrap),
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        )
+        reports = grade_all(args.assignment, args.paths, settings, args.course_dir)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except AssignmentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    width = max((len(r.name) for r in reports), default=4)
+    for r in sorted(reports, key=lambda r: r.name):
+        print(f"{r.name:<{width}}  {r.score:>6g} / {r.max_score:g}  {r.status:<6}  {r.message}")
+    print(f"wrote {len(reports)} report(s) and {Path(args.out) / 'summary.csv'}")
+    return 0

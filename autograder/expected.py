@@ -1,0 +1,116 @@
+"""Expected values: the instructor source run through the very same sandbox pipeline.
+
+Running the solution cells in capture mode records, per test cell, the check calls and their
+outputs; those are what a student's outputs are compared with. The run is cached under
+``<cache_dir>/<assignment>-<key>`` where ``key`` hashes the source notebook, the course's
+checks and the runner, so editing any of them recomputes it. The cache is read back with the
+same validation as a student's run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.assignment import Assignment
+from autograder.errors import AssignmentError
+from autograder.execution import RUNNER, execute
+from autograder.rebuild import rebuild
+from autograder.sandbox import Limits, SandboxConfig
+from autograder.untrusted import load_arrays, read_records
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpectedCall:
+    """One check call of the instructor's run: ``check`` name, ``params`` and output ``arrays``."""
+
+    check: str
+    params: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/rnn-course-autograder`` (``~/.cache/...`` by default)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rnn-course-autograder"
+
+
+def cache_key(assignment: Assignment, config: SandboxConfig) -> str:
+    """A digest of everything that decides the expected values."""
+    h = hashlib.sha256(assignment.sha256.encode())
+    checks_dir = config.package_dir() / "checks"
+    for path in sorted(checks_dir.rglob("*.py")):
+        h.update(path.relative_to(checks_dir).as_posix().encode())
+        h.update(path.read_bytes())
+    h.update(RUNNER.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _read_expected(assignment: Assignment, capture: Path) -> dict[str, list[ExpectedCall]]:
+    records, problems = read_records(capture)
+    if problems:
+        raise AssignmentError(f"the instructor run produced unreadable records: {problems[:3]}")
+    out: dict[str, list[ExpectedCall]] = {t.grade_id: [] for t in assignment.tests}
+    for rec in records:
+        if rec.cell not in out:
+            continue
+        if rec.error is not None:
+            raise AssignmentError(
+                f"the instructor source fails its own test {rec.cell!r}: {rec.error}"
+            )
+        arrays = load_arrays(capture, rec)
+        missing = [n for n in rec.output_names if n not in arrays]
+        if missing:
+            raise AssignmentError(
+                f"the instructor source's {rec.check} in {rec.cell!r} did not produce {missing}"
+            )
+        out[rec.cell].append(ExpectedCall(rec.check, rec.params, arrays))
+    empty = [gid for gid, calls in out.items() if not calls]
+    if empty:
+        raise AssignmentError(f"test cell(s) {empty} call no check in the instructor source")
+    return out
+
+
+def compute_expected(
+    assignment: Assignment,
+    config: SandboxConfig,
+    limits: Limits,
+    cell_timeout: float,
+    cache_dir: Path | None = None,
+) -> dict[str, list[ExpectedCall]]:
+    """The expected check calls per test grade_id, from the cache or a fresh sandboxed run.
+
+    Raises:
+        AssignmentError: the instructor source does not run cleanly or a test calls no check.
+        SandboxUnavailable: the sandbox cannot start.
+    """
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    final = cache_dir / f"{assignment.name}-{cache_key(assignment, config)}"
+    if (final / "complete").is_file():
+        return _read_expected(assignment, final / "capture")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rnn-ag-expected-") as tmp:
+        ex = execute(rebuild(assignment, None), Path(tmp) / "run", config, limits, cell_timeout)
+        bad = [c for c in (ex.status or {}).get("cells", []) if c["status"] != "ok"]
+        if ex.status is None or not ex.status["finished"] or bad or ex.sandbox.killed:
+            detail = (f"cell {bad[0]['grade_id'] or bad[0]['index']}: {bad[0]['ename']}: "
+                      f"{bad[0]['evalue']}") if bad else (
+                ex.sandbox.killed or (ex.status or {}).get("runner_error") or ex.sandbox.stderr[-1000:])
+            raise AssignmentError(f"the instructor source of {assignment.name!r} does not run "
+                                  f"cleanly in the sandbox ({detail})")
+        expected = _read_expected(assignment, ex.capture_dir)
+        staged = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
+        shutil.copytree(ex.capture_dir, staged / "capture")
+        (staged / "complete").write_text(assignment.sha256 + "\n")
+        try:
+            os.rename(staged, final)
+        except OSError:  # another process cached it first
+            shutil.rmtree(staged, ignore_errors=True)
+    return expected

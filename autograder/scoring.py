@@ -1,0 +1,152 @@
+"""Score a run on the trusted side: compare recorded outputs with the expected ones, per test.
+
+A test cell scores its points when, and only when, the cell ran without error and every check
+call it made matches the instructor run's call (same check, same parameters, every output
+accepted by :func:`course_pkg.checks.compare_outputs`). Messages name the failing output with
+its hint; they never quote a hidden test's source (the parameters of a call are shown, as the
+visible tests do).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from autograder.assignment import Assignment, TestSpec
+from autograder.execution import Execution
+from autograder.expected import ExpectedCall
+from autograder.matching import MatchResult
+from autograder.policy import reference_message
+from autograder.untrusted import Record, load_arrays
+
+
+@dataclasses.dataclass(frozen=True)
+class TestResult:
+    """One test cell's outcome (Gradescope's ``tests[]`` entry)."""
+
+    name: str
+    score: float
+    max_score: float
+    output: str
+    hidden: bool
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
+
+
+def _describe(check: str, params: dict) -> str:
+    from course_pkg.checks import get_check
+
+    try:
+        where = get_check(check).describe(params)
+    except KeyError:
+        where = ""
+    return f"{check} ({where})" if where else check
+
+
+def _compare_call(execution: Execution, got: Record, want: ExpectedCall) -> list[str]:
+    from course_pkg.checks import compare_outputs, error_message
+
+    label = _describe(want.check, want.params)
+    if got.check != want.check or got.params != want.params:
+        return [f"{label}: the recorded call does not match the test (got {got.check})"]
+    if got.error is not None:
+        return [f"{label}: {error_message(want.check, got.error)}"]
+    student = load_arrays(execution.capture_dir, got)
+    return [f"{label}: {m}" for m in compare_outputs(want.check, student, want.arrays)]
+
+
+def _stopped_message(execution: Execution, assignment: Assignment) -> str:
+    status = execution.status
+    killed = execution.sandbox.killed
+    where = ""
+    if status is not None and status.get("running") is not None:
+        index = status["running"]
+        cell = next((c for c in assignment.notebook.cells if c.index == index), None)
+        where = f" while running cell {cell.grade_id or index!r}" if cell else ""
+    if killed == "wall clock":
+        return f"not run: grading stopped at the wall-clock limit{where}"
+    if killed == "memory":
+        return f"not run: grading stopped when the memory limit was exceeded{where}"
+    if killed == "disk":
+        return f"not run: grading stopped when the files written exceeded the limit{where}"
+    if status is None or status.get("runner_error"):
+        return "not run: the notebook could not be started in the sandbox"
+    return f"not run: the notebook stopped early (exit code {execution.sandbox.returncode}){where}"
+
+
+def score_tests(
+    assignment: Assignment,
+    match: MatchResult,
+    reference_users: set[str],
+    execution: Execution,
+    expected: dict[str, list[ExpectedCall]],
+) -> list[TestResult]:
+    """Per-test results in notebook order.
+
+    Args:
+        assignment: the template (points, which answer each test belongs to).
+        match: the student's answers (missing ones score 0 with a message).
+        reference_users: grade_ids of answers that use ``course_pkg.reference``.
+        execution: the student's sandboxed run.
+        expected: the instructor run's calls per test grade_id.
+    """
+    status_cells = {c["index"]: c for c in (execution.status or {}).get("cells", [])}
+    by_cell: dict[str, list[Record]] = {}
+    for rec in sorted(execution.records, key=lambda r: r.seq):
+        if rec.cell is not None:
+            by_cell.setdefault(rec.cell, []).append(rec)
+    results = []
+    for spec in assignment.tests:
+        messages = _test_messages(assignment, spec, match, reference_users, execution,
+                                  status_cells, by_cell.get(spec.grade_id, []), expected[spec.grade_id])
+        passed = not messages
+        if passed:
+            n = len(expected[spec.grade_id])
+            messages = [f"passed ({n} check{'s' if n != 1 else ''})"]
+        results.append(TestResult(spec.grade_id, spec.points if passed else 0.0, spec.points,
+                                  "\n".join(messages), spec.hidden))
+    return results
+
+
+def _test_messages(
+    assignment: Assignment,
+    spec: TestSpec,
+    match: MatchResult,
+    reference_users: set[str],
+    execution: Execution,
+    status_cells: dict[int, dict],
+    got: list[Record],
+    want: list[ExpectedCall],
+) -> list[str]:
+    answer = assignment.answer(spec.answer_id) if spec.answer_id else None
+    if answer is not None and answer.grade_id in reference_users:
+        return [reference_message(answer.label)]
+    if answer is not None and match.answers[answer.grade_id].source is None:
+        return [f"the answer cell {answer.grade_id!r} ({answer.label}) is missing from the submission"]
+    messages: list[str] = []
+    if answer is not None:
+        a_status = status_cells.get(answer.index)
+        if a_status is not None and a_status["status"] == "timeout":
+            messages.append(f"the answer cell {answer.grade_id!r} ran longer than the per-cell time limit")
+        elif a_status is not None and a_status["status"] == "error":
+            messages.append(f"the answer cell {answer.grade_id!r} raised {a_status['ename']}: "
+                            f"{a_status['evalue']}")
+    cell = status_cells.get(spec.index)
+    if cell is None:
+        return messages + [_stopped_message(execution, assignment)]
+    if cell["status"] == "timeout":
+        return messages + ["the test ran longer than the per-cell time limit (an infinite loop?)"]
+    failures: list[str] = []
+    for i, call in enumerate(want):
+        if i >= len(got):
+            failures.append(f"{_describe(call.check, call.params)}: no result was recorded")
+            continue
+        failures.extend(_compare_call(execution, got[i], call))
+    if len(got) > len(want):
+        failures.append(f"the test recorded {len(got)} check calls, expected {len(want)}")
+    if cell["status"] == "error":
+        failures.insert(0, f"the test raised {cell['ename']}: {cell['evalue']}")
+    if failures:
+        return messages + failures
+    return []
