@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -294,7 +295,12 @@ def call_student(
             f"check {check.name} needs a function, got {type(student_fn).__name__}"
         )
     args = check.build_inputs(params)
-    returned = student_fn(*args)
+    # The check judges outputs; a RuntimeWarning printed to stderr would make nbgrader give a
+    # correct answer zero, so NumPy floating-point warnings are silenced while the student's
+    # code runs (NaN and inf in the outputs are still reported).
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        returned = student_fn(*args)
     return check.unpack(returned)
 
 
