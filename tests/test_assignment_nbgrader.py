@@ -1,0 +1,140 @@
+"""The rnn_from_scratch assignment graded by real nbgrader, in a temporary course directory.
+
+- the instructor source (solutions) scores full marks;
+- the generated release (stubs) scores zero, and grading it does not crash;
+- the source with a planted wrong dU (no sum over time) gets partial credit, and the test
+  output carries the dU hint;
+- the whole source notebook executes in under a minute on a CPU (the time is printed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.release import nbgrader_env
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "assignments"
+NAME = "rnn_from_scratch"
+SOURCE = COURSE / "source" / NAME / f"{NAME}.ipynb"
+RELEASE = COURSE / "release" / NAME / f"{NAME}.ipynb"
+TOTAL_POINTS = 30.0
+
+
+def planted_wrong_du() -> nbformat.NotebookNode:
+    """The source notebook with rnn_backward keeping only one step's dU (no sum over time)."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    (cell,) = [c for c in nb.cells if c.source.startswith("# graded-cell: rnn_backward")]
+    assert "        dU += dU_t\n" in cell.source
+    cell.source = cell.source.replace("        dU += dU_t\n", "        dU = dU_t\n")
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    """Autograde three submissions once; return the temporary course directory."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy2(COURSE / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(COURSE / "source" / NAME, course / "source" / NAME)
+    submissions = {
+        "solution": nbformat.read(SOURCE, as_version=4),
+        "release": nbformat.read(RELEASE, as_version=4),
+        "wrong_du": planted_wrong_du(),
+    }
+    for student, nb in submissions.items():
+        folder = course / "submitted" / student / NAME
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{NAME}.ipynb")
+    env = nbgrader_env()
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    # generate_assignment records the source cells (tests with hidden parts) in the gradebook.
+    for args in (["generate_assignment", NAME, "--force"], ["autograde", NAME, "--force"]):
+        proc = subprocess.run(nbgrader + args, cwd=course, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert proc.returncode == 0, f"nbgrader {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
+    return course
+
+
+def scores(course: Path, student: str) -> tuple[float, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(NAME, student)
+        per_cell = {
+            grade.name: grade.score for nb in submission.notebooks for grade in nb.grades
+        }
+        return submission.score, per_cell
+
+
+def test_points_total(graded):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded / 'gradebook.db'}") as gb:
+        assert gb.find_assignment(NAME).max_score == TOTAL_POINTS
+
+
+def test_source_scores_full_marks(graded):
+    total, per_cell = scores(graded, "solution")
+    print(f"source: {total}/{TOTAL_POINTS}")
+    assert total == TOTAL_POINTS
+    assert len(per_cell) == 12 and all(score > 0 for score in per_cell.values())
+
+
+def test_release_scores_zero_without_crashing(graded):
+    total, per_cell = scores(graded, "release")
+    print(f"release: {total}/{TOTAL_POINTS}")
+    assert total == 0.0
+    assert len(per_cell) == 12
+    autograded = nbformat.read(graded / "autograded" / "release" / NAME / f"{NAME}.ipynb", 4)
+    test_cells = [c for c in autograded.cells if c.source.startswith("# graded-test:")]
+    assert len(test_cells) == 12
+    for cell in test_cells:  # every test ran and failed with the stub's error, nothing else
+        (error,) = [o for o in cell.outputs if o.output_type == "error"]
+        assert error.ename == "AssertionError"
+        assert "raised NotImplementedError" in error.evalue
+
+
+def test_planted_wrong_du_gets_partial_credit_and_the_hint(graded):
+    total, per_cell = scores(graded, "wrong_du")
+    print(f"wrong dU: {total}/{TOTAL_POINTS}")
+    assert per_cell["test_rnn_backward"] == 0.0
+    assert per_cell["test_rnn_backward_hidden"] == 0.0
+    assert total == TOTAL_POINTS - 3 - 5
+    autograded = nbformat.read(graded / "autograded" / "wrong_du" / NAME / f"{NAME}.ipynb", 4)
+    (cell,) = [c for c in autograded.cells if c.source.startswith("# graded-test: test_rnn_backward\n")]
+    (error,) = [o for o in cell.outputs if o.output_type == "error"]
+    assert "dU is wrong: did you sum over time steps?" in error.evalue
+    assert "1 of 5 output(s) wrong" in error.evalue
+
+
+def test_hidden_tests_are_restored_when_grading_the_release(graded):
+    autograded = nbformat.read(graded / "autograded" / "release" / NAME / f"{NAME}.ipynb", 4)
+    (cell,) = [c for c in autograded.cells
+               if c.source.startswith("# graded-test: test_rnn_backward_hidden")]
+    assert "check.rnn_backward(rnn_backward, N=3, T=1, D=2, H=4, seed=21)" in cell.source
+
+
+def test_source_notebook_runs_in_under_a_minute():
+    nb = nbformat.read(SOURCE, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(SOURCE.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    print(f"source notebook executed in {elapsed:.1f} s")
+    assert elapsed < 60
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for out in cell.outputs:
+                assert out.output_type != "error", out
+                assert not (out.output_type == "stream" and out.name == "stderr"), out.text
