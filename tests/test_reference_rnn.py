@@ -93,6 +93,7 @@ def test_lectures_linear_example_all_weights_one():
     np.testing.assert_array_equal(y[0], [[4, 4], [12, 12], [32, 32]])
 
     h_rev, _ = rnn_forward(x[:, ::-1], np.zeros((1, 2)), ones, ones, np.zeros(2), activation="identity")
+    np.testing.assert_array_equal(h_rev[0], [[4, 4], [10, 10], [22, 22]])
     np.testing.assert_array_equal((h_rev @ ones)[0], [[8, 8], [20, 20], [44, 44]])
 
 

@@ -7,6 +7,15 @@ The recurrence, with row vectors as Keras stores them::
 
 Shapes: x_t (N, D), h_t (N, H), W (D, H), U (H, H), b (H,); sequences are batch-first,
 x (N, T, D) and h (N, T, H).
+
+The lectures' worked example is a linear RNN (``activation="identity"``, b = 0, h0 = 0) with
+every weight equal to one, W = U = V = ones((2, 2)), read out as ``y_t = h_t @ V``::
+
+    inputs  [1, 1], [1, 1], [2, 2]  ->  h = [2, 2], [6, 6], [16, 16]  ->  y = [4, 4], [12, 12], [32, 32]
+    inputs  [2, 2], [1, 1], [1, 1]  ->  h = [4, 4], [10, 10], [22, 22] ->  y = [8, 8], [20, 20], [44, 44]
+
+Each step adds both inputs and both previous states (a row of ones sums its vector), so order
+matters: the same three inputs in reverse give different outputs.
 """
 
 from __future__ import annotations
@@ -186,11 +195,13 @@ def rnn_backward(
     check_float_dtypes(func, h=h, dh=dh)
     f = get_activation(activation, func)
 
+    dh_da = f.derivative(h)                    # dh_t/da_t for every step, from the outputs
     da = np.empty_like(h)                      # dL/da_t for every step
     dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient arriving from step t+1
     for t in reversed(range(T)):
-        da[:, t] = (dh[:, t] + dh_next) * f.derivative(h[:, t])
-        dh_next = da[:, t] @ U.T
+        da_t = (dh[:, t] + dh_next) * dh_da[:, t]
+        da[:, t] = da_t
+        dh_next = da_t @ U.T
     dh0 = dh_next
 
     h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)   # h_{t-1} for every t
