@@ -1,0 +1,256 @@
+"""Wall time of the website build: a cold build and a rebuild with the execution cache in place.
+
+Both phases run the CI command, ``jupyter-book build . --all -W -n --keep-going``:
+
+* **cold**: ``_build`` is deleted first, so every notebook page executes (no jupyter-cache);
+* **cached**: the same command again; ``--all`` re-renders every page, but notebook outputs come
+  from the jupyter-cache that the cold build left in ``_build/.jupyter_cache``.
+
+The figures are recorded with the date, the machine (CPU model, cores, memory, load average at the
+start) and the git commit in ``benchmarks/results/book_build.json``; ``book_build.md`` is rendered
+from it. Measuring the same commit on the same machine again replaces that row; anything else is
+appended. Nothing is recorded when a build fails: the script prints the end of its log and exits 1.
+
+Run it from the repository root (it takes minutes)::
+
+    python -m benchmarks.book_build                          # builds into ./_build
+    python -m benchmarks.book_build --path-output /tmp/bb    # builds into /tmp/bb/_build
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+BUILD_ARGS = ["build", ".", "--all", "-W", "-n", "--keep-going"]
+COMMAND = "jupyter-book " + " ".join(BUILD_ARGS)
+MAX_ROWS = 50
+
+
+@dataclass
+class Machine:
+    """Where a figure was measured."""
+
+    cpu_model: str
+    cores: int
+    memory_gib: float
+    platform: str
+    load_average_1min: float
+
+
+@dataclass
+class BuildTiming:
+    """One measurement: cold and cached wall times in seconds, plus what was measured."""
+
+    date: str
+    commit: str
+    dirty: bool
+    machine: Machine
+    python: str
+    jupyter_book: str
+    pages: int
+    cold_s: float
+    cached_s: float
+
+
+def describe_machine() -> Machine:
+    """CPU model, logical cores, memory and the 1-minute load average of this machine."""
+    model = platform.processor() or platform.machine()
+    memory_gib = 0.0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gib = round(int(line.split()[1]) / 2**20, 1)
+                break
+    except OSError:
+        pass
+    return Machine(
+        cpu_model=model,
+        cores=os.cpu_count() or 1,
+        memory_gib=memory_gib,
+        platform=f"{platform.system()} {platform.release()}",
+        load_average_1min=round(os.getloadavg()[0], 2),
+    )
+
+
+def git_commit(repo: Path = REPO) -> tuple[str, bool]:
+    """Short hash of ``HEAD`` and whether the working tree has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", True
+    return commit, dirty
+
+
+def jupyter_book_executable() -> str:
+    """The ``jupyter-book`` next to this Python (the project's venv), else the one on PATH."""
+    beside = Path(sys.executable).parent / "jupyter-book"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("jupyter-book")
+    if found is None:
+        raise FileNotFoundError("jupyter-book is not installed: run `make setup`")
+    return found
+
+
+def timed_build(path_output: Path, log: Path) -> tuple[float, int]:
+    """Run the build once; return (wall seconds, exit status). Output goes to ``log``."""
+    command = [jupyter_book_executable(), *BUILD_ARGS]
+    if path_output.resolve() != REPO:
+        command += ["--path-output", str(path_output)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    with log.open("w") as out:
+        start = time.perf_counter()
+        status = subprocess.run(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        ).returncode
+        seconds = time.perf_counter() - start
+    return seconds, status
+
+
+def measure(path_output: Path = REPO, log_dir: Path | None = None) -> BuildTiming:
+    """Delete ``path_output/_build``, build cold, build again cached; return the timings.
+
+    Raises:
+        RuntimeError: a build exited non-zero; the message holds the end of its log.
+    """
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="book_build_"))
+    build_dir = path_output / "_build"
+    machine = describe_machine()
+    commit, dirty = git_commit()
+    shutil.rmtree(build_dir, ignore_errors=True)
+    seconds = {}
+    for phase in ("cold", "cached"):
+        log = log_dir / f"{phase}.log"
+        print(f"[book_build] {phase} build: {COMMAND} (log: {log})", flush=True)
+        seconds[phase], status = timed_build(path_output, log)
+        print(f"[book_build] {phase} build: {seconds[phase]:.1f} s, exit {status}", flush=True)
+        if status != 0:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+            raise RuntimeError(f"the {phase} build failed (exit {status}); end of {log}:\n{tail}")
+    html = build_dir / "html"
+    pages = sum(1 for page in html.rglob("*.html")
+                if page.parent != html and not page.relative_to(html).parts[0].startswith("_"))
+    return BuildTiming(
+        date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        commit=commit,
+        dirty=dirty,
+        machine=machine,
+        python=platform.python_version(),
+        jupyter_book=metadata.version("jupyter-book"),
+        pages=pages,
+        cold_s=round(seconds["cold"], 1),
+        cached_s=round(seconds["cached"], 1),
+    )
+
+
+def _same_measurement(a: dict, b: dict) -> bool:
+    return (
+        a["commit"] == b["commit"]
+        and a["dirty"] == b["dirty"]
+        and a["machine"]["cpu_model"] == b["machine"]["cpu_model"]
+        and a["machine"]["cores"] == b["machine"]["cores"]
+    )
+
+
+def record(timing: BuildTiming, results: Path = RESULTS) -> list[dict]:
+    """Merge ``timing`` into ``book_build.json`` and rewrite ``book_build.md``; return the rows.
+
+    A row for the same commit (and dirtiness) on the same CPU model and core count is replaced;
+    otherwise the row is appended. Only the newest ``MAX_ROWS`` rows are kept.
+    """
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / "book_build.json"
+    rows: list[dict] = json.loads(path.read_text())["runs"] if path.exists() else []
+    row = asdict(timing)
+    rows = [r for r in rows if not _same_measurement(r, row)] + [row]
+    rows = sorted(rows, key=lambda r: r["date"])[-MAX_ROWS:]
+    document = {
+        "benchmark": "book_build",
+        "command": COMMAND,
+        "phases": {
+            "cold_s": "rm -rf _build, then the command: every notebook page executes",
+            "cached_s": "the command again, notebook outputs from the jupyter-cache",
+        },
+        "runs": rows,
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    (results / "book_build.md").write_text(render_markdown(rows))
+    return rows
+
+
+def render_markdown(rows: list[dict]) -> str:
+    """A markdown table of ``rows``, newest first."""
+    lines = [
+        "# Book build wall time",
+        "",
+        f"`{COMMAND}`, measured by `python -m benchmarks.book_build`.",
+        "*Cold*: `_build` deleted first, every notebook page executes. *Cached*: the same command",
+        "again; pages are re-rendered but notebook outputs come from the jupyter-cache.",
+        "The load average is the machine's at the start: a shared machine makes the figures noisy.",
+        "",
+        "| date (UTC) | commit | machine | load | pages | cold build (s) | cached rebuild (s) | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in sorted(rows, key=lambda r: r["date"], reverse=True):
+        machine = row["machine"]
+        commit = row["commit"] + (" (dirty)" if row["dirty"] else "")
+        ratio = row["cold_s"] / row["cached_s"] if row["cached_s"] > 0 else float("nan")
+        lines.append(
+            f"| {row['date'].replace('T', ' ').rstrip('Z')} | `{commit}` "
+            f"| {machine['cpu_model']}, {machine['cores']} cores, {machine['memory_gib']} GiB "
+            f"| {machine['load_average_1min']} | {row['pages']} | {row['cold_s']:.1f} "
+            f"| {row['cached_s']:.1f} | {ratio:.1f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, record and print the book build timings; exit status 1 when a build fails."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.book_build", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--path-output", type=Path, default=REPO,
+                        help="folder that receives _build (default: the repository root)")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="folder for book_build.json and book_build.md")
+    args = parser.parse_args(argv)
+    try:
+        timing = measure(args.path_output.resolve())
+    except RuntimeError as error:
+        print(f"[book_build] {error}", file=sys.stderr)
+        return 1
+    record(timing, args.results)
+    print(
+        f"[book_build] cold {timing.cold_s:.1f} s, cached {timing.cached_s:.1f} s, "
+        f"{timing.pages} pages, commit {timing.commit}{' (dirty)' if timing.dirty else ''}, "
+        f"{timing.machine.cores} cores ({timing.machine.cpu_model}); "
+        f"recorded in {args.results / 'book_build.json'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
