@@ -138,3 +138,18 @@ def test_source_notebook_runs_in_under_a_minute():
             for out in cell.outputs:
                 assert out.output_type != "error", out
                 assert not (out.output_type == "stream" and out.name == "stderr"), out.text
+
+
+def test_generate_release_reproduces_the_committed_release(tmp_path):
+    from autograder.release import generate_release
+
+    shutil.copy2(COURSE / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    shutil.copytree(COURSE / "source" / NAME, tmp_path / "source" / NAME)
+    folder = generate_release(tmp_path, NAME)
+    assert folder == tmp_path / "release" / NAME
+    assert sorted(p.name for p in folder.iterdir()) == [f"{NAME}.ipynb"]
+    assert not (tmp_path / "gradebook.db").exists()  # nbgrader ran in a scratch copy
+    fresh = nbformat.read(folder / f"{NAME}.ipynb", as_version=4)
+    committed = nbformat.read(RELEASE, as_version=4)
+    assert [c.source for c in fresh.cells] == [c.source for c in committed.cells]
+    assert [c.metadata for c in fresh.cells] == [c.metadata for c in committed.cells]
