@@ -1,1 +1,32 @@
-"""course_pkg.plots"""
+"""course_pkg.plots: every figure of the book, one module per kind of figure.
+
+- ``style``: the shared palette, rcParams and figure factory.
+- ``unrolled``: computational graphs (input/output patterns, folded and unrolled RNNs, TBPTT).
+- ``gradients``: gradient norms against distance in time, gradient clipping.
+- ``training``: loss curves.
+
+Every function returns a ``matplotlib.figure.Figure``; in a notebook the inline backend shows it
+at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
+"""
+
+from .gradients import plot_clipping, plot_gradient_norms
+from .style import COLORS, course_style, new_figure
+from .training import plot_loss_curve, smooth
+from .unrolled import (
+    PATTERNS,
+    draw_folded_and_unrolled,
+    draw_patterns,
+    draw_tbptt,
+    draw_unrolled,
+    edge_gids,
+    node_gids,
+    tbptt_windows,
+)
+
+__all__ = [
+    "COLORS", "course_style", "new_figure",
+    "PATTERNS", "draw_unrolled", "draw_patterns", "draw_folded_and_unrolled", "draw_tbptt",
+    "tbptt_windows", "node_gids", "edge_gids",
+    "plot_gradient_norms", "plot_clipping",
+    "plot_loss_curve", "smooth",
+]
