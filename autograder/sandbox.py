@@ -375,7 +375,7 @@ def run_sandboxed(
             "--clearenv", *env_args, *_system_binds(),
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
-            *bind_args, "--chdir", INSIDE_DIR, "--", *argv,
+            *bind_args, "--remount-ro", "/", "--chdir", INSIDE_DIR, "--", *argv,
         ]
         if root:
             script = ('n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; '
