@@ -44,7 +44,9 @@ def _weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray, ...]
     return W, U, b
 
 
-def _step_cache(x, h_prev, W, U, b) -> tuple[np.ndarray, ...]:
+def _step_cache(
+    x: np.ndarray, h_prev: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """The documented step cache ``(x, h_prev, W, U, b, h_next)``: an input of the backward."""
     h_next = np.tanh(x @ W + h_prev @ U + b)
     return (x, h_prev, W, U, b, h_next)
