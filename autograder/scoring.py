@@ -23,6 +23,8 @@ from autograder.untrusted import Record, load_arrays
 class TestResult:
     """One test cell's outcome (Gradescope's ``tests[]`` entry)."""
 
+    __test__ = False  # not a pytest test class
+
     name: str
     score: float
     max_score: float

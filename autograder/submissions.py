@@ -35,7 +35,8 @@ class Submission:
 
 
 def _safe_name(text: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    name = re.sub(r"\.{2,}", "_", name).strip("._-")
     return name[:100] or "submission"
 
 
@@ -90,7 +91,8 @@ def _from_zip(archive: Path, staging: Path, names: _Names) -> list[Submission]:
             member = PurePosixPath(info.filename.replace("\\", "/"))
             if member.suffix != ".ipynb" or member.name.startswith(".") or "__MACOSX" in member.parts:
                 continue
-            stem = "-".join([archive.stem, *member.parts[:-1], member.stem])
+            folders = [p for p in member.parts[:-1] if p not in ("..", ".", "/")]
+            stem = "-".join([archive.stem, *folders, member.stem])
             name = names.take(stem)
             problem = _member_problem(info)
             if problem is not None:
