@@ -193,13 +193,15 @@ class _Cgroups:
             return ""
 
     def oom_killed(self) -> bool:
-        for line in self._read("memory", "memory.oom_control").splitlines():
+        """Whether the kernel killed a process for exceeding the memory limit."""
+        control = self._read("memory", "memory.oom_control")
+        for line in control.splitlines():
             key, _, value = line.partition(" ")
-            if key == "oom_kill" and value.strip().isdigit() and int(value) > 0:
-                return True
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value) > 0
+        # older kernels have no oom_kill counter: hitting the limit is the best evidence
         failcnt = self._read("memory", "memory.failcnt").strip()
-        return failcnt.isdigit() and int(failcnt) > 0 and not self._read("memory", "memory.oom_control") \
-            .count("oom_kill ")
+        return failcnt.isdigit() and int(failcnt) > 0
 
     def peak_mb(self) -> float | None:
         value = self._read("memory", "memory.max_usage_in_bytes").strip()
