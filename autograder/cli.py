@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, default=2048, help="memory per submission, MB")
     g.add_argument("--max-processes", type=int, default=128, help="processes/threads per submission")
     g.add_argument("--bwrap", default="bwrap", help="bubblewrap executable")
-    r = sub.add_parser("release", help="generate the student release of an assignment")
+    r = sub.add_parser("release", help="generate the student release and check it scores 0 (source: full marks)")
     r.add_argument("--assignment", required=True)
     r.add_argument("--course-dir", default=None)
     c = sub.add_parser("check-sandbox", help="check that the sandbox starts")
@@ -54,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             from autograder.release import generate_release
 
             course = Path(args.course_dir) if args.course_dir else default_course_dir()
-            print(generate_release(course, args.assignment))
+            from autograder.validation import validate_release_scores
+
+            print(f"generated {generate_release(course, args.assignment)}")
+            scores = validate_release_scores(course, args.assignment)
+            print(f"validated: source {scores.source:g}/{scores.max_score:g}, "
+                  f"release {scores.release:g}/{scores.max_score:g}")
             return 0
         if args.command == "check-sandbox":
             check_sandbox(SandboxConfig(bwrap=args.bwrap))
