@@ -102,6 +102,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     step_backward = _src(_cell(solution, "rnn_step_backward"))
     _write(subs, "wrong_dU", with_answer("rnn_step_backward",
                                          step_backward.replace("dU = h_prev.T @ dz", "dU = dz.T @ h_prev")))
+    seq_backward = _src(_cell(solution, "rnn_backward"))
+    _write(subs, "wrong_dU_no_sum", with_answer(
+        "rnn_backward", seq_backward.replace("        dU += dU_t\n", "        dU = dU_t\n")))
     forward = _src(_cell(solution, "rnn_forward"))
     _write(subs, "infinite_loop", with_answer("rnn_forward", "# graded-cell: rnn_forward\nwhile True:\n    pass\n"))
     _write(subs, "stubborn_loop", with_answer(
@@ -186,6 +189,15 @@ def test_wrong_dU_gets_partial_credit_and_names_dU(graded: Path) -> None:
     assert "dU is wrong" in t["test_rnn_step_backward"]["output"]
     assert "dW is wrong" not in t["test_rnn_step_backward"]["output"]
     assert t["test_rnn_forward"]["score"] == 2.0
+
+
+def test_dU_without_the_sum_over_time_scores_as_nbgrader_does(graded: Path) -> None:
+    """The same plant as tests/test_assignment_nbgrader.py, where real nbgrader gives 22/30."""
+    res = result(graded, "wrong_dU_no_sum")
+    t = by_name(res)
+    assert res["score"] == 22.0
+    assert t["test_rnn_step_backward"]["score"] == 3.0
+    assert "dU is wrong: did you sum over time steps?" in t["test_rnn_backward"]["output"]
 
 
 def test_infinite_loop_is_interrupted_and_other_answers_still_score(graded: Path) -> None:
@@ -284,7 +296,7 @@ def test_zip_members_are_graded_and_zip_slip_is_refused(graded: Path) -> None:
 def test_summary_csv_lists_every_submission(graded: Path) -> None:
     with open(graded / "summary.csv", newline="") as fh:
         rows = {r["name"]: r for r in csv.DictReader(fh)}
-    assert len(rows) == 17
+    assert len(rows) == 18
     assert rows["full_solution"]["score"] == "30" and rows["full_solution"]["status"] == "graded"
     assert rows["empty_file"]["status"] == "error"
 
