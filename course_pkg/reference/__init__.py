@@ -9,6 +9,11 @@ Modules, one concept each:
 
 - ``activations``: tanh, sigmoid, identity, relu and their derivatives (from outputs), softmax.
 - ``rnn``: one step and a whole sequence, forward and backward.
+- ``lstm``: the LSTM and its variants (one implementation), step and sequence, forward and backward.
+- ``lstm_variants``: ``LSTMVariant`` (peephole, coupled, no forget / output gate), initialisers.
+- ``masking``: masks (N, T) for variable-length sequences; masked steps keep the state.
+- ``wrappers``: one ``Cell`` interface for RNN/LSTM/GRU; bidirectional and stacked layers.
+- ``gru``: the GRU, reset_after=True (Keras default) and False (2014), forward and backward.
 - ``output``: the output projection y = h @ V + c.
 - ``losses``: softmax cross-entropy; many-to-many and many-to-one sequence losses.
 - ``tbptt``: truncated BPTT, TBPTT(k1, k2).
@@ -45,6 +50,14 @@ from .char_rnn import (
 )
 from .clipping import clip_by_global_norm, clip_by_value, global_norm
 from .gradcheck import format_gradient_check, gradient_check, numerical_gradient, relative_error
+from .gru import (
+    GRUCache,
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+    random_gru_params,
+)
 from .losses import (
     PARAM_NAMES,
     SequenceLoss,
@@ -52,6 +65,28 @@ from .losses import (
     many_to_one_loss,
     softmax_cross_entropy,
     temporal_softmax_cross_entropy,
+)
+from .lstm import (
+    LSTMCache,
+    LSTMGrads,
+    LSTMStepGrads,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    lstm_variant_backward,
+    lstm_variant_forward,
+    lstm_variant_step_backward,
+    lstm_variant_step_forward,
+)
+from .lstm_variants import LSTM_VARIANTS, LSTMVariant, init_lstm_params, random_lstm_params
+from .masking import (
+    MaskedCache,
+    check_mask,
+    is_right_padded,
+    mask_from_lengths,
+    masked_backward,
+    masked_forward,
 )
 from .output import OutputCache, output_backward, output_forward
 from .rnn import (
@@ -65,6 +100,25 @@ from .rnn import (
 )
 from .tbptt import TBPTTResult, TBPTTWindow, tbptt_gradients
 from .text import CharVocab, one_hot, sample_index, softmax_with_temperature
+from .wrappers import (
+    MERGE_MODES,
+    Bidirectional,
+    BidirectionalCache,
+    Cell,
+    GRUCell,
+    LSTMCell,
+    RecurrentCache,
+    RNNCell,
+    StackedCache,
+    bidirectional_backward,
+    bidirectional_forward,
+    layer_output_size,
+    random_stacked_params,
+    recurrent_backward,
+    recurrent_forward,
+    stacked_backward,
+    stacked_forward,
+)
 
 __all__ = [
     # activations
@@ -74,6 +128,21 @@ __all__ = [
     # rnn
     "RNNCache", "RNNStepCache", "random_rnn_params", "rnn_backward", "rnn_forward",
     "rnn_step_backward", "rnn_step_forward",
+    # lstm and its variants
+    "LSTMCache", "LSTMGrads", "LSTMStepGrads", "lstm_backward", "lstm_forward",
+    "lstm_step_backward", "lstm_step_forward", "lstm_variant_backward", "lstm_variant_forward",
+    "lstm_variant_step_backward", "lstm_variant_step_forward",
+    "LSTM_VARIANTS", "LSTMVariant", "init_lstm_params", "random_lstm_params",
+    # gru
+    "GRUCache", "gru_backward", "gru_forward", "gru_step_backward", "gru_step_forward",
+    "random_gru_params",
+    # masks, cells behind one interface, bidirectional and stacked wrappers
+    "MaskedCache", "check_mask", "is_right_padded", "mask_from_lengths", "masked_backward",
+    "masked_forward",
+    "MERGE_MODES", "Bidirectional", "BidirectionalCache", "Cell", "GRUCell", "LSTMCell",
+    "RecurrentCache", "RNNCell", "StackedCache", "bidirectional_backward", "bidirectional_forward",
+    "layer_output_size", "random_stacked_params", "recurrent_backward", "recurrent_forward",
+    "stacked_backward", "stacked_forward",
     # output and losses
     "OutputCache", "output_backward", "output_forward", "PARAM_NAMES", "SequenceLoss",
     "many_to_many_loss", "many_to_one_loss", "softmax_cross_entropy",
