@@ -1,8 +1,20 @@
 """course_pkg.cells: Keras 3 cells written with keras.ops, and converters to the NumPy reference.
 
-Importing this package does not import Keras; the converters only call layer methods.
+Cells (each usable in ``keras.layers.RNN`` and ``Bidirectional``, serializable, mixed precision):
+
+- ``ElmanCell``: h_t = f(x_t @ W + h_{t-1} @ U + b), f = tanh, sigmoid, relu or identity.
+- ``PeepholeLSTMCell``: the LSTM whose gates also see the cell state (p_i, p_f, p_o).
+- ``CoupledLSTMCell``: the LSTM with i = 1 - f (blocks f, c, o).
+
+Importing this package does not import Keras: the converters only call layer methods, and the
+cell classes are loaded (with Keras) the first time one is asked for, e.g.
+``from course_pkg.cells import PeepholeLSTMCell``.
 """
 
+from importlib import import_module
+from typing import Any
+
+from .cell_converters import cell_params, cell_reference, set_cell_params
 from .converters import set_simple_rnn_weights, simple_rnn_weights
 from .lstm_gru_converters import (
     bidirectional_params,
@@ -19,7 +31,27 @@ from .lstm_gru_converters import (
     set_recurrent_params,
 )
 
+#: Cell classes, loaded with Keras on first access: name -> module.
+_LAZY_CELLS = {
+    "ElmanCell": ".elman",
+    "PeepholeLSTMCell": ".peephole_lstm",
+    "CoupledLSTMCell": ".coupled_lstm",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_CELLS:
+        return getattr(import_module(_LAZY_CELLS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_CELLS))
+
+
 __all__ = [
+    "ElmanCell", "PeepholeLSTMCell", "CoupledLSTMCell",
+    "cell_params", "cell_reference", "set_cell_params",
     "set_simple_rnn_weights", "simple_rnn_weights",
     "bidirectional_params", "gru_weights", "lstm_weights", "model_params", "recurrent_params",
     "reference_cell", "reference_layers", "set_bidirectional_params", "set_gru_weights",
