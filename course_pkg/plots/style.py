@@ -92,8 +92,11 @@ def new_figure(
             raise ValueError(f"new_figure: {name} must be a positive integer, got {value!r}")
     if width_ratios is not None and len(width_ratios) != ncols:
         raise ValueError(f"new_figure: width_ratios must have ncols = {ncols} entries, got {len(width_ratios)}")
+    # Create the figure outside the rc_context: the first pyplot figure of a notebook loads the
+    # inline backend, which switches interactive mode on; restoring rcParams on leaving the context
+    # would switch it off again and no later figure would be shown.
+    fig = plt.figure(figsize=(width, height), layout="constrained")
     with course_style():
-        fig = plt.figure(figsize=(width, height), layout="constrained")
         grid = fig.add_gridspec(nrows, ncols, width_ratios=width_ratios)
         axes = [fig.add_subplot(grid[i // ncols, i % ncols], **subplot_kw) for i in range(nrows * ncols)]
     return fig, axes

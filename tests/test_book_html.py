@@ -1,0 +1,97 @@
+"""The built website (_build/html, made by `make book`) shows what the pages promise.
+
+Needs the book built first: `make test` builds it; otherwise run
+`jupyter-book build . --all -W -n --keep-going`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+PAGES = ["intro", "why_sequences", "recurrence", "unfolding", "bptt", "char_lm", "notation", "bibliography"]
+MATH_PAGES = [name for name in PAGES if name != "bibliography"]   # Sphinx loads MathJax only where there is math
+
+pytestmark = pytest.mark.book
+
+
+def page(name: str) -> str:
+    path = HTML / "book" / f"{name}.html"
+    assert path.exists(), f"{path} is missing: build the book first (make book)"
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_a_colab_button_for_its_notebook(name):
+    url = f"https://colab.research.google.com/github/rnn-course/rnn-course/blob/main/book/{name}.ipynb"
+    assert url in page(name)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_stderr_or_error_output(name):
+    html = page(name)
+    assert "output stderr" not in html
+    assert "Traceback" not in html
+    assert "cuInit" not in html and "oneDNN" not in html
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_install_cell_is_hidden(name):
+    assert "find_spec" not in page(name)
+
+
+@pytest.mark.parametrize("name", MATH_PAGES)
+def test_mathjax_is_served_locally(name):
+    html = page(name)
+    assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-chtml\.js', html)
+    assert "cdn.jsdelivr.net" not in html
+    assert (HTML / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+@pytest.mark.parametrize(
+    "name, figures",
+    [("why_sequences", 1), ("recurrence", 1), ("unfolding", 4), ("bptt", 3), ("char_lm", 1)],
+)
+def test_figures_are_rendered(name, figures):
+    assert len(re.findall(r'<img[^>]+src="\.\./_images/[^"]+\.png"', page(name))) == figures
+
+
+def test_worked_example_outputs_are_on_the_page():
+    html = page("recurrence")
+    assert "[[4.0, 4.0], [12.0, 12.0], [32.0, 32.0]]" in html
+    assert "[[8.0, 8.0], [20.0, 20.0], [44.0, 44.0]]" in html
+    assert "max |Keras - reference|" in html
+
+
+def test_gradient_check_table_is_on_the_page():
+    html = page("bptt")
+    rows = re.findall(r"\n(x|h0|W|U|b|V|c) +(\d\.\d\de-\d\d) +ok", html)
+    assert [name for name, _ in rows] == ["x", "h0", "W", "U", "b", "V", "c"]
+    assert all(float(err) < 1e-7 for _, err in rows)
+
+
+def test_samples_at_four_temperatures():
+    html = page("char_lm")
+    for tau in ("0.3", "0.7", "1.0", "1.5"):
+        assert f"--- temperature {tau} ---" in html
+
+
+def test_labelled_equations_and_references_resolve():
+    html = page("bptt")
+    for label in ("eq-bptt-loss", "eq-bptt-recursion", "eq-bptt-product", "eq-bptt-bound"):
+        assert f'id="equation-{label}"' in html
+    assert 'href="unfolding.html#equation-eq-shared-grad"' in html
+
+
+def test_bibliography_lists_every_reference():
+    html = page("bibliography")
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = re.findall(r"^@\w+\{(\w+),", bib, flags=re.M)
+    assert len(keys) >= 15
+    for author in ("Elman", "Werbos", "Pascanu", "Hochreiter", "Karpathy", "Goodfellow", "Graves"):
+        assert author in html
+    assert len(re.findall(r'<div class="citation" id="', html)) == len(keys)
