@@ -11,7 +11,9 @@ naming every wrong output with a hint; capture mode (``COURSE_CHECK_CAPTURE_DIR`
 the outputs as JSON + ``.npz`` for the autograder's trusted side, which calls
 :func:`compare_outputs`. See :mod:`course_pkg.checks.core` and :mod:`course_pkg.checks.capture`.
 
-Only NumPy is imported here; :mod:`course_pkg.reference` is imported lazily, in visible mode.
+Checks of each assignment live in their own module (``rnn_from_scratch``, ``lstm_and_gru``).
+Only NumPy is imported here; Keras is imported when a Keras cell is checked, and
+:mod:`course_pkg.reference` lazily, in visible mode.
 """
 
 from course_pkg.checks import capture
@@ -24,6 +26,15 @@ from course_pkg.checks.core import (
     get_check,
     register,
     registered_checks,
+)
+from course_pkg.checks.lstm_and_gru import (
+    gradient_norms,
+    gru_step_forward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    peephole_lstm_cell,
+    vanishing_experiment,
 )
 from course_pkg.checks.rnn_from_scratch import (
     clip_by_global_norm,
@@ -44,6 +55,12 @@ __all__ = [
     "compare_outputs",
     "error_message",
     "get_check",
+    "gradient_norms",
+    "gru_step_forward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "peephole_lstm_cell",
     "register",
     "registered_checks",
     "rnn_backward",
@@ -52,4 +69,5 @@ __all__ = [
     "rnn_step_forward",
     "sample_next_char",
     "value",
+    "vanishing_experiment",
 ]
