@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 MATHJAX_VERSION=3.2.2
-DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver npm)
+DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -18,6 +18,8 @@ missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# npm may come with Debian's nodejs or from NodeSource's (which conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   SUDO=""
