@@ -437,7 +437,7 @@ def _block_hints(grad: str, where: str, formula: str) -> dict[str, str]:
     cols = {"i": "0:H", "f": "H:2H", "c": "2H:3H", "o": "3H:4H"}
     return {
         f"{grad}_{gate}": (
-            f"{grad}'s {LSTM_GATE_NAMES[gate]} block {where.format(cols[gate])} is wrong: "
+            f"this is {grad}'s {LSTM_GATE_NAMES[gate]} block, {where.format(cols[gate])} = "
             f"{formula.format(gate)} with {da[gate]}"
             + (", where dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)" if gate != "o" else "")
             + "."
@@ -482,7 +482,7 @@ lstm_step_backward = register(Check(
         "Keras order.",
         "dh_prev": "dh_prev = da @ U.T (U transposed); h_prev reaches the loss only through "
         "the four gates' pre-activations.",
-        "dc_prev": "the forget-gate term of dc_prev is wrong: dc_prev = dc * f, where "
+        "dc_prev": "it is the forget-gate term alone, dc_prev = dc * f, where "
         "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2) is the whole gradient reaching "
         "c_next (from the next step AND through h_next).",
         **_block_hints("dW", "dW[:, {}]", "x.T @ da_{}"),
