@@ -4,11 +4,19 @@
 - ``unrolled``: computational graphs (input/output patterns, folded and unrolled RNNs, TBPTT).
 - ``gradients``: gradient norms against distance in time, gradient clipping.
 - ``training``: loss curves.
+- ``gates``: gate values of a trained LSTM/GRU over a real sequence (traces, heat maps).
+- ``cell_diagram``: the inside of one LSTM (vanilla, peephole, coupled) or GRU step.
+- ``architectures``: deep (stacked) and bidirectional RNNs, clockwork RNN schedules.
+- ``dependencies``: arcs from a deciding word to the word it decides (long-term dependencies).
 
 Every function returns a ``matplotlib.figure.Figure``; in a notebook the inline backend shows it
 at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
 """
 
+from .architectures import draw_bidirectional, draw_deep_rnn, plot_clockwork_schedule
+from .cell_diagram import GRU_CONVENTIONS, LSTM_DIAGRAMS, draw_gru_cell, draw_lstm_cell
+from .dependencies import draw_dependencies
+from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
 from .style import COLORS, course_style, new_figure
 from .training import plot_loss_curve, smooth
@@ -29,4 +37,8 @@ __all__ = [
     "tbptt_windows", "node_gids", "edge_gids",
     "plot_gradient_norms", "plot_clipping",
     "plot_loss_curve", "smooth",
+    "plot_gate_traces", "plot_gate_heatmap",
+    "LSTM_DIAGRAMS", "GRU_CONVENTIONS", "draw_lstm_cell", "draw_gru_cell",
+    "draw_deep_rnn", "draw_bidirectional", "plot_clockwork_schedule",
+    "draw_dependencies",
 ]
