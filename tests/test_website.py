@@ -396,9 +396,7 @@ def _has_code_cells(html: Path) -> bool:
 
 @pytest.mark.book
 @pytest.mark.browser
-def test_home_page_navigation_reaches_every_page(
-    reports: dict[str, PageReport], site_url: str
-) -> None:
+def test_home_page_navigation_reaches_every_page(reports: dict[str, PageReport]) -> None:
     reached = {urlsplit(link).path for link in _report(reports, PAGES[0]).nav_links}
     missing = [name for name in PAGES[1:] if f"/{name}.html" not in reached]
     assert not missing, f"the home page's navigation has no link to {missing}"
