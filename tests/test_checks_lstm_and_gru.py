@@ -21,6 +21,8 @@ import course_pkg.checks as check
 from course_pkg.checks import capture, compare_outputs, get_check
 from course_pkg.checks import lstm_and_gru as lg
 
+pytestmark = pytest.mark.keras
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "lstm_and_gru" / "lstm_and_gru.ipynb"
 EXECUTED_READONLY = ("helpers", "vanishing_helpers")
@@ -563,3 +565,24 @@ def test_inputs_are_deterministic_and_float32_exact_for_keras():
         np.testing.assert_array_equal(value, value.astype(np.float32))
     assert sorted(params1) == ["U", "W", "b", "p_f", "p_i", "p_o"]
     assert np.abs(c1).min() > 0  # non-zero initial cell: the peepholes act at t = 1
+
+
+def test_the_solution_cell_passes_on_the_jax_backend_too():
+    """The Keras answer uses keras.ops only: the same check passes on JAX."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_checks_lstm_and_gru import load_answers
+import keras
+import course_pkg.checks as check
+cell = load_answers()["PeepholeLSTMCell"]
+print(keras.backend.backend())
+check.peephole_lstm_cell(cell, N=3, T=7, D=4, H=6, seed=9)
+"""
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop(check.CAPTURE_ENV, None)
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-2:] == [
+        "jax", "peephole_lstm_cell: all 6 outputs match (N=3, T=7, D=4, H=6)"]

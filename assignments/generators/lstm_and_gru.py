@@ -269,9 +269,9 @@ r_t = \sigma(x_t W_r + b_{0,r} + h_{t-1} U_r + b_{1,r}),$$
 $$\tilde h_t = \tanh\big(x_t W_h + b_{0,h} + r_t \odot (h_{t-1} U_h + b_{1,h})\big), \qquad
 h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t.$$
 
-Mind the last equation: in Keras, $z$ close to 1 **keeps** the old state. Many texts (and the
-original paper's figure) write $h_t = (1 - z_t) h_{t-1} + z_t \tilde h_t$; their $z$ is our
-$1 - z$. Your answer must follow Keras, so that its weights load into `keras.layers.GRU`.
+Mind the last equation: in Keras, $z$ close to 1 **keeps** the old state. Some texts, the
+deeplearning.ai lectures and Chung et al. (2014) among them, write
+$h_t = (1 - z_t) h_{t-1} + z_t \tilde h_t$; their $z$ is our $1 - z$. Your answer must follow Keras, so that its weights load into `keras.layers.GRU`.
 
 Return `h_next` (N, H) and the cache `(x, h_prev, W, U, b, z, r, hh, h_next)`, built for you
 from your `z`, `r` and `hh` ($\tilde h_t$), each (N, H).
