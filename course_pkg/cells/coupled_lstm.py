@@ -53,7 +53,7 @@ class CoupledLSTMCell(LSTMCellBase):
         >>> import numpy as np, keras
         >>> cell = CoupledLSTMCell(5)
         >>> y = keras.layers.RNN(cell)(np.ones((2, 7, 3), dtype="float32"))
-        >>> y.shape, tuple(cell.kernel.shape)
+        >>> tuple(y.shape), tuple(cell.kernel.shape)
         ((2, 5), (3, 15))
     """
 

@@ -53,7 +53,7 @@ class ElmanCell(RecurrentCell):
         >>> import numpy as np, keras
         >>> layer = keras.layers.RNN(ElmanCell(5, activation="identity"), return_state=True)
         >>> y, h = layer(np.ones((2, 7, 3), dtype="float32"))
-        >>> y.shape, h.shape
+        >>> tuple(y.shape), tuple(h.shape)
         ((2, 5), (2, 5))
     """
 

@@ -55,7 +55,7 @@ class PeepholeLSTMCell(LSTMCellBase):
     Example:
         >>> import numpy as np, keras
         >>> layer = keras.layers.RNN(PeepholeLSTMCell(5), return_sequences=True)
-        >>> layer(np.ones((2, 7, 3), dtype="float32")).shape
+        >>> tuple(layer(np.ones((2, 7, 3), dtype="float32")).shape)
         (2, 7, 5)
     """
 
