@@ -124,7 +124,7 @@ def _inputs_gru_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
     h_prev = rng.normal(scale=0.5, size=(N, H))
     W = rng.normal(scale=0.5, size=(D, 3 * H))
     U = rng.normal(scale=0.5, size=(H, 3 * H))
-    b = rng.normal(scale=0.3, size=(2, 3 * H))   # both rows matter, the recurrent one twice
+    b = rng.normal(scale=0.3, size=(2, 3 * H))   # row 0 input bias, row 1 recurrent bias
     return (x, h_prev, W, U, b)
 
 
