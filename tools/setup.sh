@@ -37,7 +37,7 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages (pinned by constraints.txt)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev]"
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax]"
   echo "$want" > "$stamp"
 fi
 
