@@ -367,6 +367,9 @@ def run_sandboxed(
             "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython", "KERAS_HOME": "/tmp/keras",
             "TF_CPP_MIN_LOG_LEVEL": "2", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            # TensorFlow sizes its thread pools by core count and ignores OMP_NUM_THREADS:
+            # on a many-core grader that alone would exceed the process limit.
+            "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
             **(env or {}),
         }
         env_args: list[str] = []
