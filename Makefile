@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONUNBUFFERED := 1
+ASSIGNMENTS ?= rnn_from_scratch lstm_and_gru
 ASSIGNMENT ?= rnn_from_scratch
 SUBMISSIONS ?= submissions
 
@@ -32,7 +33,7 @@ test: setup _build/html/.built
 # Generate the student release from assignments/source and check that the source scores
 # full marks and the release scores zero.
 assignments: setup
-	$(PY) -m autograder release --assignment $(ASSIGNMENT)
+	@for a in $(ASSIGNMENTS); do $(PY) -m autograder release --assignment $$a || exit 1; done
 
 grade: setup
 	$(PY) -m autograder grade --assignment $(ASSIGNMENT) $(SUBMISSIONS)
