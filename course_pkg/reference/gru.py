@@ -12,9 +12,10 @@ Gate blocks in Keras order z (update), r (reset), h (candidate); W (D, 3H), U (H
 is added to the input projection, row 1 to the recurrent one (so b'_h, inside the reset, is
 b[1, 2H:]). ``reset_after=False`` has one bias of shape (3H,).
 
-Convention: this is Keras's h_t = z * h_{t-1} + (1 - z) * hh_t, where z near 1 *keeps* the old
-state. The lectures (and Cho et al.'s paper's figure) write h_t = (1 - z) * h_{t-1} + z * hh_t, where
-z near 1 *takes* the new candidate: their z is our 1 - z. Nothing else changes.
+Convention: this is Keras's h_t = z * h_{t-1} + (1 - z) * hh_t, as in Cho et al. (2014), where
+z near 1 *keeps* the old state. Chung et al. (2014) and the lectures write
+h_t = (1 - z) * h_{t-1} + z * hh_t, where z near 1 *takes* the new candidate: their z is our
+1 - z. Nothing else changes.
 
 A step is a sequence of length one: the step functions run the sequence code with T = 1. The
 input projection is one (N*T, D) @ (D, 3H) product before the loop; caches are time-major.
