@@ -17,6 +17,8 @@ kernel (D, 3H), recurrent_kernel (H, 3H), bias (3H,) are its W, U, b, blocks f, 
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import ops
 
@@ -61,7 +63,7 @@ class CoupledLSTMCell(LSTMCellBase):
     reference_param_names = ("W", "U", "b")
     reference_variant = LSTMVariant(coupled=True)
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: Any, states: Any, training: bool | None = None) -> tuple[Any, list[Any]]:
         h_prev, c_prev = states[0], states[1]
         a_f, a_c, a_o = self.pre_activations(inputs, h_prev)
         f = ops.sigmoid(a_f)

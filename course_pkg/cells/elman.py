@@ -67,7 +67,7 @@ class ElmanCell(RecurrentCell):
         super().__init__(units, **kwargs)
         self.activation = activation
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: Any, states: Any, training: bool | None = None) -> tuple[Any, list[Any]]:
         h_prev = states[0] if isinstance(states, (list, tuple)) else states
         (a,) = self.pre_activations(inputs, h_prev)
         h = ELMAN_ACTIVATIONS[self.activation](a)

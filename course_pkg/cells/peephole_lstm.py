@@ -74,7 +74,7 @@ class PeepholeLSTMCell(LSTMCellBase):
             setattr(self, name, self.add_weight(shape=(self.units,), name=name,
                                                 initializer=self.peephole_initializer))
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: Any, states: Any, training: bool | None = None) -> tuple[Any, list[Any]]:
         h_prev, c_prev = states[0], states[1]
         a_i, a_f, a_c, a_o = self.pre_activations(inputs, h_prev)
         i = ops.sigmoid(a_i + self.p_i * c_prev)
