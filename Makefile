@@ -26,9 +26,11 @@ book-clean:
 _build/html/.built:
 	$(MAKE) book
 
-# Run every test; builds the book first when it has not been built yet.
+# Run every test; builds the book first when it has not been built yet. The Keras tests run
+# a second time on the JAX backend.
 test: setup _build/html/.built
 	$(BIN)/pytest
+	KERAS_BACKEND=jax $(BIN)/pytest -m keras -p no:cacheprovider tests/test_cells_*.py
 
 # Generate the student release from assignments/source and check that the source scores
 # full marks and the release scores zero.
