@@ -41,7 +41,10 @@ PAGES = toc_pages()
 def test_toc_lists_the_course_pages():
     assert PAGES == [
         "book/intro", "book/why_sequences", "book/recurrence", "book/unfolding", "book/bptt",
-        "book/char_lm", "book/notation", "book/bibliography",
+        "book/char_lm",
+        "book/long_term_dependencies", "book/lstm", "book/lstm_variants", "book/gru",
+        "book/deep_bidirectional", "book/keras_in_practice", "book/other_designs",
+        "book/notation", "book/bibliography",
     ]
 
 
