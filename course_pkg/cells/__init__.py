@@ -5,6 +5,8 @@ Cells (each usable in ``keras.layers.RNN`` and ``Bidirectional``, serializable, 
 - ``ElmanCell``: h_t = f(x_t @ W + h_{t-1} @ U + b), f = tanh, sigmoid, relu or identity.
 - ``PeepholeLSTMCell``: the LSTM whose gates also see the cell state (p_i, p_f, p_o).
 - ``CoupledLSTMCell``: the LSTM with i = 1 - f (blocks f, c, o).
+- ``VariantLSTMCell``: any LSTM of Greff et al.'s study (peepholes, coupled gates, no forget
+  gate, no output gate), the switches of ``course_pkg.reference.LSTMVariant``.
 
 Importing this package does not import Keras: the converters only call layer methods, and the
 cell classes are loaded (with Keras) the first time one is asked for, e.g.
@@ -36,6 +38,7 @@ _LAZY_CELLS = {
     "ElmanCell": ".elman",
     "PeepholeLSTMCell": ".peephole_lstm",
     "CoupledLSTMCell": ".coupled_lstm",
+    "VariantLSTMCell": ".variant_lstm",
 }
 
 
@@ -50,7 +53,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "ElmanCell", "PeepholeLSTMCell", "CoupledLSTMCell",
+    "ElmanCell", "PeepholeLSTMCell", "CoupledLSTMCell", "VariantLSTMCell",
     "cell_params", "cell_reference", "set_cell_params",
     "set_simple_rnn_weights", "simple_rnn_weights",
     "bidirectional_params", "gru_weights", "lstm_weights", "model_params", "recurrent_params",
