@@ -1,1 +1,32 @@
-"""course_pkg.models"""
+"""course_pkg.models: small application models built from Keras layers (and our cells).
+
+- ``recurrent_layers``: ``recurrent_layer(kind, units)``, Keras's SimpleRNN / GRU / LSTM in their
+  cuDNN-eligible configuration and Greff et al.'s LSTM variants (``LSTM_ABLATIONS``).
+- ``many_to_one``: ``sequence_regressor(kind, T, D, units)``, recurrent layer + Dense(1),
+  the many-to-one model of the adding problem.
+
+Importing this package does not import Keras; the builders load it on first use.
+"""
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "KERAS_KINDS": ".recurrent_layers",
+    "LSTM_ABLATIONS": ".recurrent_layers",
+    "recurrent_layer": ".recurrent_layers",
+    "sequence_regressor": ".many_to_one",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = sorted(_LAZY)
