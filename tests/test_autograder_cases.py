@@ -252,7 +252,16 @@ def test_stripped_metadata_and_markers_fall_back_to_function_names(graded: Path)
 def test_reading_or_writing_outside_the_sandbox_fails(graded: Path) -> None:
     res = result(graded, "escape_attempt")
     out = by_name(res)["test_rnn_forward"]["output"]
-    assert "RuntimeError: escape attempts: none succeeded" in out
+    attempts = re.search(r"escape attempts: (.*)", out).group(1)
+    # No read succeeds. The only write that may "succeed" is one into the sandbox's private
+    # tmpfs /tmp: when the repository itself lives under /tmp (a CI clone), the path
+    # <repo>/pwned_... exists inside the sandbox only, and the host canary below stays absent.
+    leaks = [] if attempts == "none succeeded" else attempts.split(", ")
+    private = [leak for leak in leaks
+               if leak.startswith("wrote ") and os.path.normpath(leak[6:]).startswith("/tmp/")]
+    assert leaks == private, attempts
+    if leaks:
+        assert str(ROOT).startswith("/tmp/"), attempts
     assert res["score"] == MAX - 4  # only rnn_forward's two tests (BPTT checks build their own cache)
     for canary in HOST_CANARIES:
         assert not canary.exists()

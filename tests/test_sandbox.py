@@ -99,7 +99,10 @@ def test_sandboxed_processes_run_as_nobody_on_the_host() -> None:
 
 def _is_sandboxed(p: psutil.Process) -> bool:
     try:
-        return any(a == "time.sleep(2)" or a == "import time; time.sleep(2)" for a in p.cmdline()[-1:])
+        # Only the interpreter itself: the launcher chain (unshare, sh, setpriv, bwrap) carries
+        # the same arguments and runs as root for the instant before it drops privileges.
+        return p.name().startswith("python") and any(
+            a == "time.sleep(2)" or a == "import time; time.sleep(2)" for a in p.cmdline()[-1:])
     except psutil.Error:
         return False
 
