@@ -6,8 +6,8 @@ repository root after editing the text below, then regenerate the release::
     .venv/bin/python assignments/generators/lstm_and_gru.py
     .venv/bin/python -m autograder release --assignment lstm_and_gru
 
-The cell builders (answer, test, read-only cells and the Colab install cell) are those of
-``rnn_from_scratch.py``, so both assignments follow one convention (assignments/README.md).
+The cell builders (answer, test, read-only cells and the Colab install cell) come from
+``notebook_cells.py``, so every assignment follows one convention (assignments/README.md).
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rnn_from_scratch import COLAB, answer, md, readonly, test  # noqa: E402
+from nbformat import NotebookNode  # noqa: E402
+from notebook_cells import COLAB, answer, build_notebook, md, readonly, test, write_notebook  # noqa: E402
 
 NAME = "lstm_and_gru"
 ROOT = Path(__file__).resolve().parents[1]
@@ -519,7 +518,7 @@ ending in "match" (or "matches"), and download the notebook (`File → Download 
 """
 
 
-def build() -> nbformat.NotebookNode:
+def build() -> NotebookNode:
     """The instructor notebook, cell by cell."""
     cells = [
         md(INTRO),
@@ -574,26 +573,11 @@ check.gradient_norms(gradient_norms, N=4, T=25, D=5, H=10, rho=1.5, seed=3)
         test("test_vanishing_experiment", 2, "check.vanishing_experiment(ratios)"),
         md(OUTRO),
     ]
-    for i, cell in enumerate(cells):  # stable ids: regenerating gives the same file
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        cell["id"] = grade_id.replace("_", "-") if grade_id else f"text-{i:02d}"
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": "python3",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+    return build_notebook(cells)
 
 
 def main(argv: list[str] | None = None) -> int:
-    nb = build()
-    nbformat.validate(nb)
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, TARGET)
-    print(f"wrote {TARGET.relative_to(ROOT.parent)} ({len(nb.cells)} cells)")
-    return 0
+    return write_notebook(build(), TARGET)
 
 
 if __name__ == "__main__":

@@ -21,50 +21,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbformat import NotebookNode  # noqa: E402
+from notebook_cells import COLAB, answer, build_notebook, md, readonly, test, write_notebook  # noqa: E402
+
 
 NAME = "rnn_from_scratch"
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "source" / NAME / f"{NAME}.ipynb"
-
-
-def _meta(**fields) -> dict:
-    base = {"schema_version": 3, "task": False}
-    base.update(fields)
-    return {"nbgrader": base}
-
-
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def readonly(grade_id: str, code: str):
-    return new_code_cell(
-        code.strip("\n"),
-        metadata=_meta(grade=False, grade_id=grade_id, locked=True, solution=False),
-    )
-
-
-def answer(grade_id: str, code: str):
-    source = f"# graded-cell: {grade_id}\n" + code.strip("\n")
-    return new_code_cell(
-        source, metadata=_meta(grade=False, grade_id=grade_id, locked=False, solution=True)
-    )
-
-
-def test(grade_id: str, points: int, code: str, hidden: bool = False):
-    body = code.strip("\n")
-    if hidden:
-        body = (
-            "# Hidden tests: other sizes, seeds and edge cases run here when you are graded.\n"
-            f"### BEGIN HIDDEN TESTS\n{body}\n### END HIDDEN TESTS"
-        )
-    source = f"# graded-test: {grade_id}\n" + body
-    return new_code_cell(
-        source,
-        metadata=_meta(grade=True, grade_id=grade_id, locked=True, points=points, solution=False),
-    )
 
 
 INTRO = r"""
@@ -94,20 +58,6 @@ output that is wrong and gives a hint. When you are graded, hidden tests call th
 with other sizes, seeds and edge cases (a single time step, a batch of one). Use NumPy only:
 answers that call `course_pkg.reference` (the course's own implementation) score zero.
 The whole notebook runs in a few seconds on a CPU.
-"""
-
-COLAB = r"""
-# Colab only: install the course package when it is missing (nothing happens elsewhere).
-import importlib.util
-import subprocess
-import sys
-
-if "google.colab" in sys.modules and importlib.util.find_spec("course_pkg") is None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
-         "git+https://github.com/rnn-course/rnn-course"],
-        check=True,
-    )
 """
 
 IMPORTS = r"""
@@ -402,7 +352,7 @@ ending in "match", and download the notebook (`File → Download → .ipynb`).
 """
 
 
-def build() -> nbformat.NotebookNode:
+def build() -> NotebookNode:
     """The instructor notebook, cell by cell."""
     cells = [
         md(INTRO),
@@ -455,26 +405,11 @@ check.sample_next_char(sample_next_char, N=8, V=30, temperature=5.0, seed=33)
 """, hidden=True),
         md(OUTRO),
     ]
-    for i, cell in enumerate(cells):  # stable ids: regenerating gives the same file
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        cell["id"] = grade_id.replace("_", "-") if grade_id else f"text-{i:02d}"
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": "python3",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+    return build_notebook(cells)
 
 
 def main(argv: list[str] | None = None) -> int:
-    nb = build()
-    nbformat.validate(nb)
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, TARGET)
-    print(f"wrote {TARGET.relative_to(ROOT.parent)} ({len(nb.cells)} cells)")
-    return 0
+    return write_notebook(build(), TARGET)
 
 
 if __name__ == "__main__":
