@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.release import nbgrader_env
+import nbgrader_course
 
 pytestmark = pytest.mark.slow
 
@@ -54,38 +52,16 @@ def planted(student: str) -> nbformat.NotebookNode:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Path:
     """Autograde four submissions once; return the temporary course directory."""
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy2(COURSE / "nbgrader_config.py", course / "nbgrader_config.py")
-    shutil.copytree(COURSE / "source" / NAME, course / "source" / NAME)
     submissions = {
         "solution": nbformat.read(SOURCE, as_version=4),
         "release": nbformat.read(RELEASE, as_version=4),
         **{student: planted(student) for student in PLANTS},
     }
-    for student, nb in submissions.items():
-        folder = course / "submitted" / student / NAME
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{NAME}.ipynb")
-    env = nbgrader_env()
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    for args in (["generate_assignment", NAME, "--force"], ["autograde", NAME, "--force"]):
-        start = time.perf_counter()
-        proc = subprocess.run(nbgrader + args, cwd=course, env=env, capture_output=True,
-                              text=True, timeout=900)
-        print(f"nbgrader {args[0]}: {time.perf_counter() - start:.1f} s")
-        assert proc.returncode == 0, f"nbgrader {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
-    return course
+    return nbgrader_course.autograde(tmp_path_factory.mktemp("course"), NAME, submissions)
 
 
 def scores(course: Path, student: str) -> tuple[float, dict[str, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        submission = gb.find_submission(NAME, student)
-        per_cell = {
-            grade.name: grade.score for nb in submission.notebooks for grade in nb.grades
-        }
-        return submission.score, per_cell
+    return nbgrader_course.scores(course, NAME, student)
 
 
 def autograded_cell(course: Path, student: str, grade_id: str) -> nbformat.NotebookNode:
@@ -100,10 +76,7 @@ def error_of(cell) -> nbformat.NotebookNode:
 
 
 def test_points_total(graded):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{graded / 'gradebook.db'}") as gb:
-        assert gb.find_assignment(NAME).max_score == TOTAL_POINTS
+    assert nbgrader_course.max_score(graded, NAME) == TOTAL_POINTS
 
 
 def test_source_scores_full_marks_without_stderr(graded):
