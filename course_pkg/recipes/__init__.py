@@ -1,1 +1,49 @@
-"""course_pkg.recipes"""
+"""course_pkg.recipes: named experiments with presets, a CLI, and JSON results.
+
+Each recipe reproduces a published finding at small scale, with seeds and several runs:
+
+- ``adding_problem``: LSTM and GRU solve the adding problem where the tanh RNN stays at the
+  baseline MSE of 1/6 (Hochreiter and Schmidhuber, 1997).
+- ``forget_bias``: a forget-gate bias of one helps an LSTM learn (Jozefowicz et al., 2015).
+- ``lstm_ablation``: which parts of the LSTM matter (Greff et al., 2017).
+
+Every recipe has the presets "test" (seconds), "book" (run live in the book) and "full" (the
+committed results in ``book/results``), and is run from the command line::
+
+    python -m course_pkg.recipes adding_problem --preset full --out book/results
+
+or from Python with ``run_recipe("adding_problem", "book")``. The result file
+``<recipe>_<preset>.json`` holds the configuration, the seeds, every run's metrics, a summary,
+the library versions, the wall time and the command that produced it; ``load_result`` reads it.
+Importing this package does not import Keras.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any, Callable
+
+from ._common import PRESET_NAMES, command_line, format_table, load_result, result_path
+
+RECIPES = ("adding_problem", "forget_bias", "lstm_ablation")
+
+
+def recipe_module(name: str) -> Any:
+    """The module of a recipe by name (it has ``NAME``, ``PRESETS`` and ``run``)."""
+    if name not in RECIPES:
+        raise ValueError(f"recipe_module: argument name expected one of {list(RECIPES)}, got {name!r}")
+    return import_module(f".{name}", __name__)
+
+
+def run_recipe(name: str, preset: str = "book", out: str | None = None,
+               progress: Callable[[dict], None] | None = None) -> dict:
+    """Run a recipe's preset; write ``out/<name>_<preset>.json`` when ``out`` is given.
+
+    Returns:
+        The result document (see ``course_pkg.recipes._common.result_document``).
+    """
+    return recipe_module(name).run(preset, out=out, progress=progress)
+
+
+__all__ = ["PRESET_NAMES", "RECIPES", "command_line", "format_table", "load_result",
+           "recipe_module", "result_path", "run_recipe"]
