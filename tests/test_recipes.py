@@ -15,6 +15,7 @@ from course_pkg.recipes import (
     format_table,
     load_result,
     recipe_module,
+    report,
     result_path,
     run_recipe,
 )
@@ -47,7 +48,7 @@ def test_cli_test_preset_writes_a_valid_json_result(tmp_path):
     path = tmp_path / "adding_problem_test.json"
     assert path.is_file()
     assert f"wrote {path}" in completed.stdout
-    assert "test MSE (mean ± std)" in completed.stdout
+    assert "test MSE (mean ± std)" in completed.stdout and "reproduce with: python -m" in completed.stdout
     doc = json.loads(path.read_text())
     check_document(doc, "adding_problem", n_runs=2, group_keys=("kind", "T"))
     assert [r["kind"] for r in doc["runs"]] == ["simple_rnn", "lstm"]
@@ -106,6 +107,20 @@ def test_summarize_mean_std_solved_and_steps_to_solve():
     table = format_table([lstm, rnn], [("kind", "model"), ("mse", "MSE"), ("solved", "solved")])
     assert table.splitlines()[2].split() == ["lstm", "0.0030", "±", "0.0010", "2/2"]
     assert table.splitlines()[3].split() == ["rnn", "0.1600", "±", "0.0000", "0/1"]
+
+
+def test_report_says_what_ran_the_table_and_the_command():
+    doc = run_recipe("forget_bias", "test")
+    text = report(doc)
+    lines = text.splitlines()
+    assert lines[0].startswith("forget_bias, preset 'test': 2 runs, seeds [0], ")
+    assert lines[2].split()[:3] == ["forget", "bias", "1"]
+    assert lines[4].split()[0] == "True" and lines[5].split()[0] == "False"
+    assert lines[-1] == "reproduce with: python -m course_pkg.recipes forget_bias --preset test --out DIR"
+
+
+def test_load_result_without_the_file_and_without_download_is_none(tmp_path):
+    assert load_result("adding_problem", "full", folders=[tmp_path]) is None
 
 
 def test_command_line_names_recipe_preset_and_folder():

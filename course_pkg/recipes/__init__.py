@@ -23,7 +23,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any, Callable
 
-from ._common import PRESET_NAMES, command_line, format_table, load_result, result_path
+from ._common import PRESET_NAMES, command_line, format_table, load_result, report, result_path
 
 RECIPES = ("adding_problem", "forget_bias", "lstm_ablation")
 
@@ -46,4 +46,4 @@ def run_recipe(name: str, preset: str = "book", out: str | None = None,
 
 
 __all__ = ["PRESET_NAMES", "RECIPES", "command_line", "format_table", "load_result",
-           "recipe_module", "result_path", "run_recipe"]
+           "recipe_module", "report", "result_path", "run_recipe"]

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import PRESET_NAMES, RECIPES, format_table, run_recipe
+from . import PRESET_NAMES, RECIPES, report, run_recipe
 from ._common import result_path
 
 
@@ -31,9 +31,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{record['wall_s']:.1f} s", flush=True)
 
     document = run_recipe(args.recipe, args.preset, out=args.out, progress=progress)
-    keys = [k for k in ("kind", "T", "unit_forget_bias") if k in document["summary"][0]]
-    columns = [(k, k) for k in keys] + [("mse", "test MSE (mean ± std)"), ("solved", "solved")]
-    print(format_table(document["summary"], columns))
+    print(report(document))
     print(f"wrote {result_path(args.out, args.recipe, args.preset)} in {document['wall_s']} s")
     return 0
 

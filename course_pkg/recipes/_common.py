@@ -199,17 +199,28 @@ def write_result(document: Mapping[str, Any], out: str | os.PathLike) -> Path:
     return path
 
 
+#: Where the committed results are published (read only when a caller allows a download).
+RESULTS_URL = "https://raw.githubusercontent.com/rnn-course/rnn-course/main/book/results/"
+
+
 def load_result(recipe: str, preset: str = "full",
-                folders: Sequence[str | os.PathLike] = ("results", "book/results")) -> dict | None:
+                folders: Sequence[str | os.PathLike] = ("results", "book/results"),
+                allow_download: bool = False) -> dict | None:
     """Read a committed result file, looking in each folder in turn; None if none has it.
 
     The book's pages run in ``book/``, so ``results/`` is where they find ``book/results``; from the
-    repository root it is ``book/results``.
+    repository root it is ``book/results``. On Colab, where only the notebook is there, pass
+    ``allow_download=True`` to read the file from the repository (``RESULTS_URL``) instead.
     """
     for folder in folders:
         path = result_path(folder, recipe, preset)
         if path.is_file():
             return json.loads(path.read_text(encoding="utf-8"))
+    if allow_download:
+        from urllib.request import urlopen
+
+        with urlopen(RESULTS_URL + result_path(".", recipe, preset).name, timeout=30) as response:
+            return json.loads(response.read().decode("utf-8"))
     return None
 
 
@@ -237,3 +248,26 @@ def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str,
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in body]
     return "\n".join(lines)
+
+
+_SUMMARY_FIELDS = ("mean", "std", "min", "max", "n", "solved", "steps_to_solve")
+_HEADERS = {"kind": "model", "T": "T", "unit_forget_bias": "forget bias 1"}
+
+
+def report(document: Mapping[str, Any], digits: int = 4) -> str:
+    """A result document as text: what ran (runs, seeds, time, versions), the summary table (test
+    MSE mean ± std over seeds, runs solved, mean steps to solve) and the command that reproduces it.
+    """
+    summary = document["summary"]
+    keys = [k for k in summary[0] if k not in _SUMMARY_FIELDS] if summary else []
+    columns = [(k, _HEADERS.get(k, k)) for k in keys] + [
+        ("mse", "test MSE (mean ± std)"),
+        ("solved", f"MSE < {document['config']['solved_mse']:g}"),
+        ("steps_to_solve", "steps to get there")]
+    env = document["environment"]
+    backend = env["backend"]
+    head = (f"{document['recipe']}, preset {document['preset']!r}: {len(document['runs'])} runs, "
+            f"seeds {document['seeds']}, {document['wall_s']:.0f} s, Keras {env['keras']} on "
+            f"{backend} {env.get(backend, '')}".rstrip())
+    return "\n".join([head, "", format_table(summary, columns, digits), "",
+                      f"reproduce with: {document['command']}"])
