@@ -24,8 +24,8 @@ _TRAINING = {"units": 32, "batch_size": 100, "learning_rate": 1e-2, "clipnorm": 
 PRESETS: dict[str, dict[str, Any]] = {
     "test": {**_TRAINING, "models": ["simple_rnn", "lstm"], "lengths": [8], "seeds": [0],
              "units": 4, "n_train": 200, "n_test": 100, "epochs": 1, "stop_mse": None},
-    "book": {**_TRAINING, "models": ["simple_rnn", "gru", "lstm"], "lengths": [30], "seeds": [0],
-             "n_train": 2000, "epochs": 6, "batch_size": 50, "stop_mse": 0.002},
+    "book": {**_TRAINING, "models": ["simple_rnn", "gru", "lstm"], "lengths": [20], "seeds": [0],
+             "n_train": 3000, "n_test": 500, "epochs": 5, "batch_size": 50, "stop_mse": 0.002},
     "full": {**_TRAINING, "models": ["simple_rnn", "gru", "lstm"], "lengths": [50, 100, 200],
              "seeds": [0, 1, 2], "n_train": 10_000, "epochs": 20, "stop_mse": 0.001},
 }
