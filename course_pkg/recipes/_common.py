@@ -203,15 +203,22 @@ def write_result(document: Mapping[str, Any], out: str | os.PathLike) -> Path:
 RESULTS_URL = "https://raw.githubusercontent.com/rnn-course/rnn-course/main/book/results/"
 
 
+#: ``book/results`` of the checkout this package runs from (an editable install), if any.
+_CHECKOUT_RESULTS = Path(__file__).resolve().parents[2] / "book" / "results"
+
+
 def load_result(recipe: str, preset: str = "full",
-                folders: Sequence[str | os.PathLike] = ("results", "book/results"),
+                folders: Sequence[str | os.PathLike] | None = None,
                 allow_download: bool = False) -> dict | None:
     """Read a committed result file, looking in each folder in turn; None if none has it.
 
-    The book's pages run in ``book/``, so ``results/`` is where they find ``book/results``; from the
-    repository root it is ``book/results``. On Colab, where only the notebook is there, pass
-    ``allow_download=True`` to read the file from the repository (``RESULTS_URL``) instead.
+    By default the folders are ``results`` (the book's pages run in ``book/``), ``book/results``
+    (from the repository root) and the ``book/results`` of the checkout this package is installed
+    from. On Colab, where only the notebook is there, pass ``allow_download=True`` to read the
+    file from the repository (``RESULTS_URL``) instead.
     """
+    if folders is None:
+        folders = ("results", "book/results", _CHECKOUT_RESULTS)
     for folder in folders:
         path = result_path(folder, recipe, preset)
         if path.is_file():
