@@ -1,7 +1,8 @@
 """Figures of repeated experiments: learning curves with their spread over seeds, final scores.
 
 - ``plot_learning_curves``: the mean test loss of each setting against training steps, with a
-  band of one standard deviation over the seeds and each seed's curve drawn faintly.
+  band of one standard deviation over the seeds (or their range, on a log scale) and each seed's
+  curve drawn faintly.
 - ``plot_final_scores``: the final test loss of every run as a dot, grouped by a setting
   (e.g. the sequence length) and coloured by model, with the mean as a bar; log scale.
 
@@ -37,8 +38,9 @@ def plot_learning_curves(
     solved: float | None = None,
     ylabel: str = "test MSE",
     title: str | None = None,
+    yscale: str = "linear",
 ) -> Figure:
-    """Mean ± one standard deviation of the test loss over seeds, per setting, on a log scale.
+    """Mean ± one standard deviation of the test loss over seeds, per setting.
 
     Args:
         curves: ``label -> [curve of seed 1, curve of seed 2, ...]``, each curve the test loss after
@@ -48,6 +50,8 @@ def plot_learning_curves(
         baseline: the loss of the best constant prediction (dashed line), or None.
         solved: the threshold of a solved run (dotted line), or None.
         ylabel, title: labels.
+        yscale: "linear" (default: the band is mean ± std, cut at 0) or "log" (the band is then
+            the range from the lowest to the highest run, since mean - std can be negative).
 
     Returns:
         A figure with 1 axes: per label one faint line per seed, a mean line and a band.
@@ -57,6 +61,8 @@ def plot_learning_curves(
     if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
         raise ValueError(f"plot_learning_curves: steps_per_epoch expected a positive integer, "
                          f"got {steps_per_epoch!r}")
+    if yscale not in ("linear", "log"):
+        raise ValueError(f"plot_learning_curves: yscale expected 'linear' or 'log', got {yscale!r}")
     fig, (ax,) = new_figure(width=6.4, height=3.6)
     with course_style():
         for j, (label, runs) in enumerate(curves.items()):
@@ -73,12 +79,20 @@ def plot_learning_curves(
             for c in runs:
                 ax.plot(steps[: c.size], c, color=colour, alpha=0.3, linewidth=0.8)
             mean = np.nanmean(table, axis=0)
-            std = np.nanstd(table, axis=0)
-            ax.plot(steps, mean, color=colour, linewidth=2.0, label=f"{label} (mean of {len(runs)})")
-            ax.fill_between(steps, np.maximum(mean - std, 1e-6), mean + std, color=colour, alpha=0.15,
-                            linewidth=0)
+            if yscale == "log":
+                low, high = np.nanmin(table, axis=0), np.nanmax(table, axis=0)
+                band = "range"
+            else:
+                std = np.nanstd(table, axis=0)
+                low, high = np.maximum(mean - std, 0.0), mean + std
+                band = "± std"
+            ax.plot(steps, mean, color=colour, linewidth=2.0,
+                    label=f"{label}: mean {band} of {len(runs)} runs")
+            ax.fill_between(steps, low, high, color=colour, alpha=0.15, linewidth=0)
         _reference_lines(ax, baseline, solved)
-        ax.set_yscale("log")
+        ax.set_yscale(yscale)
+        if yscale == "linear":
+            ax.set_ylim(bottom=0)
         ax.set_xlabel("training step")
         ax.set_ylabel(ylabel)
         if title:
@@ -133,5 +147,5 @@ def plot_final_scores(
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
-        ax.legend(fontsize=8, loc="lower right", ncols=2)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
