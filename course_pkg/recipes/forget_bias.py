@@ -24,7 +24,7 @@ _TRAINING = {"units": 32, "batch_size": 100, "learning_rate": 1e-2, "clipnorm": 
 PRESETS: dict[str, dict[str, Any]] = {
     "test": {**_TRAINING, "T": 8, "seeds": [0], "units": 4, "n_train": 200, "n_test": 100,
              "epochs": 2},
-    "book": {**_TRAINING, "T": 30, "seeds": [0], "n_train": 3000, "n_test": 500, "batch_size": 50,
+    "book": {**_TRAINING, "T": 20, "seeds": [0], "n_train": 3000, "n_test": 500, "batch_size": 50,
              "epochs": 4},
     "full": {**_TRAINING, "T": 100, "seeds": [0, 1, 2], "n_train": 10_000, "epochs": 15},
 }

@@ -30,7 +30,7 @@ _TRAINING = {"units": 32, "batch_size": 100, "learning_rate": 1e-2, "clipnorm": 
 PRESETS: dict[str, dict[str, Any]] = {
     "test": {**_TRAINING, "variants": ["vanilla", "no_forget_gate"], "T": 8, "seeds": [0],
              "units": 4, "n_train": 200, "n_test": 100, "epochs": 1, "markers": 2},
-    "book": {**_TRAINING, "variants": ["vanilla", "no_peepholes", "no_forget_gate"], "T": 20,
+    "book": {**_TRAINING, "variants": ["vanilla", "no_forget_gate"], "T": 20,
              "markers": 5, "seeds": [0], "n_train": 3000, "n_test": 500, "batch_size": 50,
              "epochs": 4},
     "full": {**_TRAINING, "T": 50, "markers": 12, "seeds": [0, 1, 2], "n_train": 10_000,
