@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 GATED = ["long_term_dependencies", "lstm", "lstm_variants", "gru", "deep_bidirectional",
-         "keras_in_practice", "other_designs"]
+         "keras_in_practice", "other_designs", "reproductions"]
 PAGES = ["intro", "why_sequences", "recurrence", "unfolding", "bptt", "char_lm", *GATED, "notation",
          "bibliography"]
 MATH_PAGES = [name for name in PAGES if name != "bibliography"]   # Sphinx loads MathJax only where there is math
@@ -66,7 +66,8 @@ def test_mathjax_is_served_locally(name):
     "name, figures",
     [("why_sequences", 1), ("recurrence", 1), ("unfolding", 4), ("bptt", 3), ("char_lm", 1),
      ("long_term_dependencies", 2), ("lstm", 8), ("lstm_variants", 2), ("gru", 3),
-     ("deep_bidirectional", 2), ("keras_in_practice", 0), ("other_designs", 1)],
+     ("deep_bidirectional", 2), ("keras_in_practice", 0), ("other_designs", 1),
+     ("reproductions", 3)],
 )
 def test_figures_are_rendered(name, figures):
     assert len(re.findall(r'<img[^>]+src="\.\./_images/[^"]+\.png"', page(name))) == figures

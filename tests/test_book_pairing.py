@@ -44,6 +44,7 @@ def test_toc_lists_the_course_pages():
         "book/char_lm",
         "book/long_term_dependencies", "book/lstm", "book/lstm_variants", "book/gru",
         "book/deep_bidirectional", "book/keras_in_practice", "book/other_designs",
+        "book/reproductions",
         "book/notation", "book/bibliography",
     ]
 

@@ -8,6 +8,7 @@
 - ``cell_diagram``: the inside of one LSTM (vanilla, peephole, coupled) or GRU step.
 - ``architectures``: deep (stacked) and bidirectional RNNs, clockwork RNN schedules.
 - ``dependencies``: arcs from a deciding word to the word it decides (long-term dependencies).
+- ``experiments``: learning curves with a spread over seeds, final scores per run.
 
 Every function returns a ``matplotlib.figure.Figure``; in a notebook the inline backend shows it
 at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
@@ -16,6 +17,7 @@ at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
 from .architectures import draw_bidirectional, draw_deep_rnn, plot_clockwork_schedule
 from .cell_diagram import GRU_CONVENTIONS, LSTM_DIAGRAMS, draw_gru_cell, draw_lstm_cell
 from .dependencies import draw_dependencies
+from .experiments import plot_final_scores, plot_learning_curves
 from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
 from .style import COLORS, course_style, new_figure
@@ -41,4 +43,5 @@ __all__ = [
     "LSTM_DIAGRAMS", "GRU_CONVENTIONS", "draw_lstm_cell", "draw_gru_cell",
     "draw_deep_rnn", "draw_bidirectional", "plot_clockwork_schedule",
     "draw_dependencies",
+    "plot_learning_curves", "plot_final_scores",
 ]
