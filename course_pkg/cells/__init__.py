@@ -13,8 +13,7 @@ cell classes are loaded (with Keras) the first time one is asked for, e.g.
 ``from course_pkg.cells import PeepholeLSTMCell``.
 """
 
-from importlib import import_module
-from typing import Any
+from course_pkg._lazy import lazy_exports
 
 from .cell_converters import cell_params, cell_reference, set_cell_params
 from .converters import set_simple_rnn_weights, simple_rnn_weights
@@ -42,15 +41,7 @@ _LAZY_CELLS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_CELLS:
-        return getattr(import_module(_LAZY_CELLS[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_CELLS))
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY_CELLS, globals())
 
 __all__ = [
     "ElmanCell", "PeepholeLSTMCell", "CoupledLSTMCell", "VariantLSTMCell",

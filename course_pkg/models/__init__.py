@@ -8,8 +8,7 @@
 Importing this package does not import Keras; the builders load it on first use.
 """
 
-from importlib import import_module
-from typing import Any
+from course_pkg._lazy import lazy_exports
 
 _LAZY = {
     "KERAS_KINDS": ".recurrent_layers",
@@ -19,14 +18,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 __all__ = sorted(_LAZY)
