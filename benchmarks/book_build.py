@@ -33,22 +33,12 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from benchmarks.recording import Machine, describe_machine, git_commit, merge_run
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 BUILD_ARGS = ["build", ".", "--all", "-W", "-n", "--keep-going"]
 COMMAND = "jupyter-book " + " ".join(BUILD_ARGS)
-MAX_ROWS = 50
-
-
-@dataclass
-class Machine:
-    """Where a figure was measured."""
-
-    cpu_model: str
-    cores: int
-    memory_gib: float
-    platform: str
-    load_average_1min: float
 
 
 @dataclass
@@ -64,45 +54,6 @@ class BuildTiming:
     pages: int
     cold_s: float
     cached_s: float
-
-
-def describe_machine() -> Machine:
-    """CPU model, logical cores, memory and the 1-minute load average of this machine."""
-    model = platform.processor() or platform.machine()
-    memory_gib = 0.0
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gib = round(int(line.split()[1]) / 2**20, 1)
-                break
-    except OSError:
-        pass
-    return Machine(
-        cpu_model=model,
-        cores=os.cpu_count() or 1,
-        memory_gib=memory_gib,
-        platform=f"{platform.system()} {platform.release()}",
-        load_average_1min=round(os.getloadavg()[0], 2),
-    )
-
-
-def git_commit(repo: Path = REPO) -> tuple[str, bool]:
-    """Short hash of ``HEAD`` and whether the working tree has uncommitted changes."""
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "--short=12", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown", True
-    return commit, dirty
 
 
 def jupyter_book_executable() -> str:
@@ -167,27 +118,17 @@ def measure(path_output: Path = REPO, log_dir: Path | None = None) -> BuildTimin
     )
 
 
-def _same_measurement(a: dict, b: dict) -> bool:
-    return (
-        a["commit"] == b["commit"]
-        and a["dirty"] == b["dirty"]
-        and a["machine"]["cpu_model"] == b["machine"]["cpu_model"]
-        and a["machine"]["cores"] == b["machine"]["cores"]
-    )
-
-
 def record(timing: BuildTiming, results: Path = RESULTS) -> list[dict]:
     """Merge ``timing`` into ``book_build.json`` and rewrite ``book_build.md``; return the rows.
 
     A row for the same commit (and dirtiness) on the same CPU model and core count is replaced;
-    otherwise the row is appended. Only the newest ``MAX_ROWS`` rows are kept.
+    otherwise the row is appended (``benchmarks.recording.merge_run``).
     """
     results.mkdir(parents=True, exist_ok=True)
     path = results / "book_build.json"
     rows: list[dict] = json.loads(path.read_text())["runs"] if path.exists() else []
     row = asdict(timing)
-    rows = [r for r in rows if not _same_measurement(r, row)] + [row]
-    rows = sorted(rows, key=lambda r: r["date"])[-MAX_ROWS:]
+    rows = merge_run(rows, row, same_keys=("commit", "dirty"))
     document = {
         "benchmark": "book_build",
         "command": COMMAND,

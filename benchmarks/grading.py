@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.book_build import describe_machine, git_commit
+from benchmarks.recording import describe_machine, git_commit, merge_run
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE = REPO / "assignments"
@@ -151,10 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "all_runs_s": {"autograder_warm": warm, "autograder_cold": cold, "nbgrader_autograde": nbg},
     }
     rows = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    same = ("cpu_model", "cores")
-    rows = [r for r in rows if not (r["commit"] == row["commit"]
-                                    and all(r["machine"][k] == row["machine"][k] for k in same))]
-    rows.append(row)
+    rows = merge_run(rows, row, same_keys=("commit",))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     RESULTS.with_suffix(".md").write_text(render(rows))

@@ -33,14 +33,13 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks.book_build import Machine, describe_machine, git_commit
+from benchmarks.recording import Machine, describe_machine, git_commit, merge_run
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 NAME = "lstm_reference_vs_keras"
 SIZES = {"N": 64, "T": 100, "D": 64, "H": 128}
 TARGET_RATIO = 1.5
-MAX_ROWS = 50
 
 
 @dataclass
@@ -144,20 +143,13 @@ def measure(threads: int = 1, rounds: int = 15) -> Timing:
     )
 
 
-def _same_measurement(a: dict, b: dict) -> bool:
-    return (a["commit"] == b["commit"] and a["dirty"] == b["dirty"] and a["threads"] == b["threads"]
-            and a["machine"]["cpu_model"] == b["machine"]["cpu_model"]
-            and a["machine"]["cores"] == b["machine"]["cores"])
-
-
 def record(timing: Timing, results: Path = RESULTS) -> list[dict]:
     """Merge ``timing`` into the JSON file and rewrite the markdown table; return the rows."""
     results.mkdir(parents=True, exist_ok=True)
     path = results / f"{NAME}.json"
     rows: list[dict] = json.loads(path.read_text())["runs"] if path.exists() else []
     row = asdict(timing)
-    rows = sorted([r for r in rows if not _same_measurement(r, row)] + [row], key=lambda r: r["date"])
-    rows = rows[-MAX_ROWS:]
+    rows = merge_run(rows, row, same_keys=("commit", "dirty", "threads"))
     document = {
         "benchmark": NAME,
         "what": "LSTM forward + backward (gradients of sum(h * dh) for x, W, U, b), float32, CPU",

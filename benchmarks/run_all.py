@@ -24,7 +24,7 @@ from pathlib import Path
 
 PACKAGE = "benchmarks"
 HERE = Path(__file__).resolve().parent
-NOT_BENCHMARKS = {"run_all"}
+NOT_BENCHMARKS = {"run_all", "recording"}
 
 
 def discover() -> list[str]:
