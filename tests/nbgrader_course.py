@@ -1,4 +1,4 @@
-"""Grade notebooks with real nbgrader in a throw-away course directory (shared test helper).
+"""Shared helpers of the assignment tests: real nbgrader in a throw-away course, notebooks run.
 
 ``autograde(tmp, assignment, submissions)`` copies ``assignments/nbgrader_config.py`` and the
 instructor source into ``tmp``, writes each submission to ``submitted/<student>/<assignment>/``,
@@ -8,6 +8,7 @@ in the gradebook) and ``nbgrader autograde``, and returns the course directory.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 
 from autograder.release import nbgrader_env
 
@@ -56,3 +58,28 @@ def max_score(course: Path, assignment: str) -> float:
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         return gb.find_assignment(assignment).max_score
+
+
+def nb_meta(cell) -> dict:
+    """A cell's nbgrader metadata ({} when it has none)."""
+    return cell.metadata.get("nbgrader", {})
+
+
+def built_by_generator(generator: Path) -> nbformat.NotebookNode:
+    """The notebook that ``assignments/generators/<name>.py``'s ``build()`` returns."""
+    spec = importlib.util.spec_from_file_location(f"gen_{generator.stem}", generator)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build()
+
+
+def execute(path: Path, timeout: float) -> tuple[nbformat.NotebookNode, float]:
+    """Run the notebook at ``path`` top to bottom in a fresh kernel; return it and the seconds."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    print(f"source notebook executed in {elapsed:.1f} s")
+    return nb, elapsed

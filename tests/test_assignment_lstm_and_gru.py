@@ -7,7 +7,6 @@ nbgrader and tests/test_assignment_lstm_and_gru_release_scores.py with the autog
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 from pathlib import Path
 
@@ -17,6 +16,8 @@ import pytest
 from autograder.assignment import load_assignment
 from autograder.release import verify_release
 from course_pkg.checks import get_check
+
+from nbgrader_course import built_by_generator, nb_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "lstm_and_gru"
@@ -38,10 +39,6 @@ POINTS = {"lstm_step_forward": (2, 2), "lstm_step_backward": (3, 3), "lstm_forwa
           "vanishing_experiment": (2,)}
 
 
-def nb_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
 @pytest.fixture(scope="module")
 def source() -> nbformat.NotebookNode:
     return nbformat.read(SOURCE, as_version=4)
@@ -53,10 +50,7 @@ def release() -> nbformat.NotebookNode:
 
 
 def test_source_is_what_the_generator_writes(source):
-    spec = importlib.util.spec_from_file_location("gen_lstm_and_gru", GENERATOR)
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    built = gen.build()
+    built = built_by_generator(GENERATOR)
     assert [c.source for c in built.cells] == [c.source for c in source.cells]
     assert [dict(c.metadata) for c in built.cells] == [dict(c.metadata) for c in source.cells]
     assert [c.get("id") for c in built.cells] == [c.get("id") for c in source.cells]

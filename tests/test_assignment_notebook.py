@@ -6,7 +6,6 @@ Fast checks on the files only; tests/test_assignment_nbgrader.py grades them wit
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import pytest
 from autograder.release import ReleaseError, verify_release
 from course_pkg.checks import get_check
 
+from nbgrader_course import built_by_generator, nb_meta
+
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "rnn_from_scratch"
 SOURCE = ROOT / "assignments" / "source" / NAME / f"{NAME}.ipynb"
@@ -23,10 +24,6 @@ RELEASE = ROOT / "assignments" / "release" / NAME / f"{NAME}.ipynb"
 GENERATOR = ROOT / "assignments" / "generators" / f"{NAME}.py"
 GRADED = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
           "clip_by_global_norm", "sample_next_char"]
-
-
-def nb_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +37,7 @@ def release() -> nbformat.NotebookNode:
 
 
 def test_source_is_what_the_generator_writes(source):
-    spec = importlib.util.spec_from_file_location("gen_rnn_from_scratch", GENERATOR)
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    built = gen.build()
+    built = built_by_generator(GENERATOR)
     assert [c.source for c in built.cells] == [c.source for c in source.cells]
     assert [dict(c.metadata) for c in built.cells] == [dict(c.metadata) for c in source.cells]
 
