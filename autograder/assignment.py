@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from autograder.errors import AssignmentError, SubmissionError
-from autograder.notebook import Cell, Notebook, load_notebook
+from autograder.notebook import Cell, Notebook
 
 ANSWER_MARKER = re.compile(r"^#\s*graded-cell:\s*([A-Za-z0-9_.-]+)\s*$")
 TEST_MARKER = re.compile(r"^#\s*graded-test:\s*([A-Za-z0-9_.-]+)\s*$")

@@ -1,9 +1,13 @@
-"""Shared pytest set-up: quiet TensorFlow, and a seeded random generator."""
+"""Shared pytest set-up: quiet TensorFlow, a seeded random generator, the two check modes."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+import course_pkg.checks as check
+from course_pkg.checks import capture
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -12,3 +16,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def rng() -> np.random.Generator:
     """A fresh generator with a fixed seed, so every test is reproducible on its own."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def visible(monkeypatch):
+    """course_pkg.checks in visible mode: compare with the reference and raise on a wrong term."""
+    monkeypatch.delenv(check.CAPTURE_ENV, raising=False)
+
+
+@pytest.fixture
+def capture_dir(tmp_path, monkeypatch) -> Path:
+    """course_pkg.checks in capture mode, recording into a fresh folder (as in the sandbox)."""
+    monkeypatch.setenv(check.CAPTURE_ENV, str(tmp_path))
+    capture.set_current_cell(None)
+    yield tmp_path
+    capture.set_current_cell(None)

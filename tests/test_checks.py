@@ -38,19 +38,6 @@ def answers() -> dict:
     return load_answers()
 
 
-@pytest.fixture
-def visible(monkeypatch):
-    monkeypatch.delenv(check.CAPTURE_ENV, raising=False)
-
-
-@pytest.fixture
-def capture_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv(check.CAPTURE_ENV, str(tmp_path))
-    capture.set_current_cell(None)
-    yield tmp_path
-    capture.set_current_cell(None)
-
-
 def perturb(fn, index: int, delta: float = 0.1):
     """Wrap ``fn`` so that its ``index``-th output is off by ``delta``."""
 

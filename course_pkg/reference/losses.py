@@ -22,7 +22,7 @@ import numpy as np
 
 from ._validation import ShapeChecker, check_float_dtypes, check_ids, check_params
 from .activations import log_softmax, softmax
-from .output import OutputCache, output_backward, output_forward
+from .output import output_backward, output_forward
 from .rnn import rnn_backward, rnn_forward
 
 PARAM_NAMES = ("W", "U", "b", "V", "c")
