@@ -9,10 +9,12 @@ Modules, one concept each:
 
 - ``activations``: tanh, sigmoid, identity, relu and their derivatives (from outputs), softmax.
 - ``rnn``: one step and a whole sequence, forward and backward.
+- ``lstm_cell``: one plain LSTM step, forward and backward, written as the LSTM page writes it.
 - ``lstm``: the LSTM and its variants (one implementation), step and sequence, forward and backward.
 - ``lstm_variants``: ``LSTMVariant`` (peephole, coupled, no forget / output gate), initialisers.
 - ``masking``: masks (N, T) for variable-length sequences; masked steps keep the state.
 - ``wrappers``: one ``Cell`` interface for RNN/LSTM/GRU; bidirectional and stacked layers.
+- ``gru_cell``: one plain GRU step in both forms, forward and backward, as the GRU page writes it.
 - ``gru``: the GRU, reset_after=True (Keras default) and False (2014), forward and backward.
 - ``output``: the output projection y = h @ V + c.
 - ``losses``: softmax cross-entropy; many-to-many and many-to-one sequence losses.
@@ -58,6 +60,14 @@ from .gru import (
     gru_step_forward,
     random_gru_params,
 )
+from .gru_cell import (
+    GRUCellCache,
+    GRUCellGrads,
+    gru_cell_backward,
+    gru_cell_forward,
+    gru_cell_reset_before_backward,
+    gru_cell_reset_before_forward,
+)
 from .losses import (
     PARAM_NAMES,
     SequenceLoss,
@@ -79,6 +89,7 @@ from .lstm import (
     lstm_variant_step_backward,
     lstm_variant_step_forward,
 )
+from .lstm_cell import LSTMCellCache, LSTMCellGrads, lstm_cell_backward, lstm_cell_forward
 from .lstm_variants import LSTM_VARIANTS, LSTMVariant, init_lstm_params, random_lstm_params
 from .masking import (
     MaskedCache,
@@ -133,9 +144,12 @@ __all__ = [
     "lstm_step_backward", "lstm_step_forward", "lstm_variant_backward", "lstm_variant_forward",
     "lstm_variant_step_backward", "lstm_variant_step_forward",
     "LSTM_VARIANTS", "LSTMVariant", "init_lstm_params", "random_lstm_params",
+    "LSTMCellCache", "LSTMCellGrads", "lstm_cell_backward", "lstm_cell_forward",
     # gru
     "GRUCache", "gru_backward", "gru_forward", "gru_step_backward", "gru_step_forward",
-    "random_gru_params",
+    "random_gru_params", "GRUCellCache", "GRUCellGrads",
+    "gru_cell_backward", "gru_cell_forward", "gru_cell_reset_before_backward",
+    "gru_cell_reset_before_forward",
     # masks, cells behind one interface, bidirectional and stacked wrappers
     "MaskedCache", "check_mask", "is_right_padded", "mask_from_lengths", "masked_backward",
     "masked_forward",

@@ -127,3 +127,34 @@ def check_params(func: str, params: dict[str, np.ndarray], names: Sequence[str])
             f"(got {sorted(params)})"
         )
     return [params[n] for n in names]
+
+
+def check_cell_inputs(
+    func: str, gates: int, x: Any, h_prev: Any, W: Any, U: Any, b: Any,
+    bias_rows: int | None = None, **states: Any,
+) -> None:
+    """Door checks of one step of a gated cell with ``gates`` blocks: shapes and dtypes.
+
+    x (N, D), h_prev and every other state (N, H), W (D, G*H), U (H, G*H), and b (G*H,), or
+    (bias_rows, G*H) for Keras's GRU with two biases.
+    """
+    check = ShapeChecker(func)
+    check("x", x, ("N", "D"))
+    H = check("h_prev", h_prev, ("N", "H")).shape[1]
+    for name, state in states.items():
+        check(name, state, ("N", "H"))
+    GH = f"{gates}H"
+    check.dims[GH] = gates * H
+    check("W", W, ("D", GH))
+    check("U", U, ("H", GH))
+    check("b", b, (GH,) if bias_rows is None else (bias_rows, GH))
+    check_float_dtypes(func, x=x, h_prev=h_prev, **states, W=W, U=U, b=b)
+
+
+def check_step_gradient(func: str, h_prev: np.ndarray, **grads: Any) -> None:
+    """Check that each gradient given to a step backward has the shape (N, H) of the state."""
+    N, H = h_prev.shape
+    check = ShapeChecker(func, N=N, H=H)
+    for name, grad in grads.items():
+        check(name, grad, ("N", "H"))
+    check_float_dtypes(func, h_prev=h_prev, **grads)
