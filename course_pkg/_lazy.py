@@ -25,7 +25,14 @@ def lazy_exports(
 
     def __getattr__(name: str) -> Any:
         if name in lazy:
-            value = getattr(import_module(lazy[name], package), name)
+            try:
+                module = import_module(lazy[name], package)
+            except ModuleNotFoundError as exc:  # Keras or NumPy absent: say how to install them
+                from course_pkg import reraise_missing
+
+                reraise_missing(f"{package}.{name}", exc)
+                raise
+            value = getattr(module, name)
             module_globals[name] = value
             return value
         raise AttributeError(f"module {package!r} has no attribute {name!r}")

@@ -5,7 +5,6 @@ summaries and tables compute what they claim."""
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,6 @@ from course_pkg.recipes import (
 from course_pkg.recipes._common import first_epoch_below, summarize
 
 pytestmark = pytest.mark.keras
-RESULTS = Path(__file__).resolve().parents[1] / "book" / "results"
 
 
 def check_document(doc: dict, recipe: str, n_runs: int, group_keys: tuple[str, ...]) -> None:
@@ -119,7 +117,7 @@ def test_report_says_what_ran_the_table_and_the_command():
     assert lines[-1] == "reproduce with: python -m course_pkg.recipes forget_bias --preset test --out DIR"
 
 
-def test_load_result_without_the_file_and_without_download_is_none(tmp_path):
+def test_load_result_without_the_file_is_none(tmp_path):
     assert load_result("adding_problem", "full", folders=[tmp_path]) is None
 
 
@@ -130,7 +128,8 @@ def test_command_line_names_recipe_preset_and_folder():
 
 def test_committed_full_results_exist_and_say_how_they_were_made():
     for name in RECIPES:
-        doc = load_result(name, "full", folders=[RESULTS])
-        assert doc is not None, f"book/results/{name}_full.json is missing"
-        assert doc["command"] == f"python -m course_pkg.recipes {name} --preset full --out book/results"
+        doc = load_result(name, "full")
+        assert doc is not None, f"course_pkg/recipes/results/{name}_full.json is missing"
+        assert doc["command"] == (
+            f"python -m course_pkg.recipes {name} --preset full --out course_pkg/recipes/results")
         assert len(doc["seeds"]) >= 3 and len(doc["runs"]) == sum(r["n"] for r in doc["summary"])

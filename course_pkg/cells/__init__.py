@@ -13,7 +13,10 @@ cell classes are loaded (with Keras) the first time one is asked for, e.g.
 ``from course_pkg.cells import PeepholeLSTMCell``.
 """
 
+from course_pkg import require
 from course_pkg._lazy import lazy_exports
+
+require(__name__, "numpy")  # the converters need NumPy; the cells also need Keras (see _lazy)
 
 from .cell_converters import cell_params, cell_reference, set_cell_params
 from .converters import set_simple_rnn_weights, simple_rnn_weights

@@ -8,9 +8,10 @@ Each recipe reproduces a published finding at small scale, with seeds and severa
 - ``lstm_ablation``: which parts of the LSTM matter (Greff et al., 2017).
 
 Every recipe has the presets "test" (seconds), "book" (run live in the book) and "full" (the
-committed results in ``book/results``), and is run from the command line::
+committed results, shipped with the package in ``course_pkg/recipes/results``), and is run from
+the command line::
 
-    python -m course_pkg.recipes adding_problem --preset full --out book/results
+    python -m course_pkg.recipes adding_problem --preset full --out course_pkg/recipes/results
 
 or from Python with ``run_recipe("adding_problem", "book")``. The result file
 ``<recipe>_<preset>.json`` holds the configuration, the seeds, every run's metrics, a summary,
@@ -23,7 +24,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any, Callable
 
-from ._common import PRESET_NAMES, command_line, format_table, load_result, report, result_path
+from course_pkg import reraise_missing, require
+
+require(__name__, "numpy")
+
+from ._common import (  # noqa: E402 - after the check, so a missing NumPy is explained
+    PRESET_NAMES, command_line, format_table, load_result, report, result_path,
+)
 
 RECIPES = ("adding_problem", "forget_bias", "lstm_ablation")
 
@@ -32,7 +39,12 @@ def recipe_module(name: str) -> Any:
     """The module of a recipe by name (it has ``NAME``, ``PRESETS`` and ``run``)."""
     if name not in RECIPES:
         raise ValueError(f"recipe_module: argument name expected one of {list(RECIPES)}, got {name!r}")
-    return import_module(f".{name}", __name__)
+    require(f"{__name__}.{name}", "keras")  # every recipe trains a Keras model
+    try:
+        return import_module(f".{name}", __name__)
+    except ModuleNotFoundError as exc:
+        reraise_missing(f"{__name__}.{name}", exc)
+        raise
 
 
 def run_recipe(name: str, preset: str = "book", out: str | None = None,

@@ -199,35 +199,28 @@ def write_result(document: Mapping[str, Any], out: str | os.PathLike) -> Path:
     return path
 
 
-#: Where the committed results are published (read only when a caller allows a download).
-RESULTS_URL = "https://raw.githubusercontent.com/rnn-course/rnn-course/main/book/results/"
-
-
-#: ``book/results`` of the checkout this package runs from (an editable install), if any.
-_CHECKOUT_RESULTS = Path(__file__).resolve().parents[2] / "book" / "results"
+#: The committed full-size results, shipped inside the package (package data), so the
+#: reproductions page reads them on Colab and from any install without downloading anything.
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def load_result(recipe: str, preset: str = "full",
-                folders: Sequence[str | os.PathLike] | None = None,
-                allow_download: bool = False) -> dict | None:
-    """Read a committed result file, looking in each folder in turn; None if none has it.
+                folders: Sequence[str | os.PathLike] | None = None) -> dict | None:
+    """Read a result file, looking in each folder in turn; None if none has it.
 
-    By default the folders are ``results`` (the book's pages run in ``book/``), ``book/results``
-    (from the repository root) and the ``book/results`` of the checkout this package is installed
-    from. On Colab, where only the notebook is there, pass ``allow_download=True`` to read the
-    file from the repository (``RESULTS_URL``) instead.
+    Args:
+        recipe: a recipe name, e.g. ``"adding_problem"``.
+        preset: the preset whose result to read (the committed ones are ``"full"``).
+        folders: where to look; by default :data:`RESULTS_DIR`, the results shipped with the
+            package (written there by ``python -m course_pkg.recipes RECIPE --preset full
+            --out course_pkg/recipes/results``).
     """
     if folders is None:
-        folders = ("results", "book/results", _CHECKOUT_RESULTS)
+        folders = (RESULTS_DIR,)
     for folder in folders:
         path = result_path(folder, recipe, preset)
         if path.is_file():
             return json.loads(path.read_text(encoding="utf-8"))
-    if allow_download:
-        from urllib.request import urlopen
-
-        with urlopen(RESULTS_URL + result_path(".", recipe, preset).name, timeout=30) as response:
-            return json.loads(response.read().decode("utf-8"))
     return None
 
 
