@@ -16,6 +16,7 @@ from course_pkg.reference import (
     rnn_forward,
     softmax_cross_entropy,
     tbptt_gradients,
+    tbptt_windows,
 )
 
 N, T, D, H, K = 2, 12, 3, 5, 4
@@ -98,3 +99,15 @@ def test_k2_smaller_than_k1_is_refused(problem):
     params, x, h0, targets = problem
     with pytest.raises(ValueError, match=r"tbptt_gradients: k2 \(steps backpropagated\) must be >= k1 = 4, got 2"):
         tbptt_gradients(params, x, h0, targets, k1=4, k2=2)
+
+
+def test_windows_cover_every_step_once_and_look_back_at_most_k2_steps():
+    # T = 7, k1 = 3, k2 = 4: updates at steps 3, 6 and 7 (the last one shorter)
+    assert tbptt_windows(7, 3, 4) == [TBPTTWindow(0, 0, 3), TBPTTWindow(2, 3, 6), TBPTTWindow(3, 6, 7)]
+    for k1, k2 in [(1, 1), (3, 3), (3, 6), (5, 12)]:
+        windows = tbptt_windows(T, k1, k2)
+        assert [w.first for w in windows] == list(range(0, T, k1))
+        assert [w.end for w in windows][-1] == T
+        assert all(w.end - w.start <= k2 and w.start <= w.first for w in windows)
+    with pytest.raises(ValueError, match=r"tbptt_windows: k2 \(steps backpropagated\) must be >= k1 = 3, got 1"):
+        tbptt_windows(T, 3, 1)

@@ -109,7 +109,7 @@ from .rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from .tbptt import TBPTTResult, TBPTTWindow, tbptt_gradients
+from .tbptt import TBPTTResult, TBPTTWindow, tbptt_backward, tbptt_gradients, tbptt_windows
 from .text import CharVocab, one_hot, sample_index, softmax_with_temperature
 from .wrappers import (
     MERGE_MODES,
@@ -162,7 +162,7 @@ __all__ = [
     "many_to_many_loss", "many_to_one_loss", "softmax_cross_entropy",
     "temporal_softmax_cross_entropy",
     # truncated BPTT, clipping, gradient checks
-    "TBPTTResult", "TBPTTWindow", "tbptt_gradients",
+    "TBPTTResult", "TBPTTWindow", "tbptt_backward", "tbptt_gradients", "tbptt_windows",
     "clip_by_global_norm", "clip_by_value", "global_norm",
     "format_gradient_check", "gradient_check", "numerical_gradient", "relative_error",
     # text and the character model

@@ -23,12 +23,15 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: a and b must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(f"relative_error: a and b must have the same shape, "
+                         f"got {a.shape} and {b.shape}")
     denominator = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denominator == 0 else float(np.linalg.norm(a - b) / denominator)
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
     """Centred-difference gradient of a scalar function of one array.
 
     Args:
@@ -41,18 +44,18 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     """
     x = np.asarray(x)
     if x.dtype != np.float64:
-        raise ValueError(f"numerical_gradient: x must be float64 for a gradient check, got {x.dtype}")
+        raise ValueError(f"numerical_gradient: x must be float64 for a gradient check, "
+                         f"got {x.dtype}")
     point = x.copy()
     grad = np.zeros_like(point)
-    flat_point, flat_grad = point.reshape(-1), grad.reshape(-1)
-    for i in range(flat_point.size):
-        original = flat_point[i]
-        flat_point[i] = original + h
+    for i in np.ndindex(point.shape):            # every entry, one at a time
+        original = point[i]
+        point[i] = original + h
         f_plus = f(point)
-        flat_point[i] = original - h
+        point[i] = original - h
         f_minus = f(point)
-        flat_point[i] = original
-        flat_grad[i] = (f_plus - f_minus) / (2 * h)
+        point[i] = original                      # restored before the next entry
+        grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 
 

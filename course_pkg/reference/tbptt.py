@@ -89,10 +89,7 @@ def tbptt_gradients(
         which losses each one counts), the loss of each, the windows and the final state.
     """
     func = "tbptt_gradients"
-    k1 = check_positive_int(func, "k1", k1)
-    k2 = check_positive_int(func, "k2", k2)
-    if k2 < k1:
-        raise ValueError(f"{func}: k2 (steps backpropagated) must be >= k1 = {k1}, got {k2}")
+    k1, k2 = _check_k(func, k1, k2)
     if loss not in ("many_to_many", "many_to_one"):
         raise ValueError(f"{func}: loss must be 'many_to_many' or 'many_to_one', got {loss!r}")
     W, U, b, V, c = check_params(func, params, PARAM_NAMES)
@@ -119,18 +116,59 @@ def tbptt_gradients(
         dlogits[rows, t, target_t] -= 1
         dlogits[:, t] /= N
 
-    updates, losses, windows = [], [], []
-    for end in range(k1, T + k1, k1):
-        end = min(end, T)
-        first = len(windows) * k1
-        start = max(0, end - k2)
+    windows = tbptt_windows(T, k1, k2)
+    updates = tbptt_backward(dlogits, h, x, h0, params, k1, k2, activation)
+    losses = [float(step_losses[first:end].sum()) for _, first, end in windows]
+    return TBPTTResult(updates, losses, windows, h[:, -1])
+
+
+def _check_k(func: str, k1: int, k2: int) -> tuple[int, int]:
+    k1 = check_positive_int(func, "k1", k1)
+    k2 = check_positive_int(func, "k2", k2)
+    if k2 < k1:
+        raise ValueError(f"{func}: k2 (steps backpropagated) must be >= k1 = {k1}, got {k2}")
+    return k1, k2
+
+
+def tbptt_windows(T: int, k1: int, k2: int) -> list[TBPTTWindow]:
+    """The steps each update of TBPTT(k1, k2) covers over a sequence of T steps.
+
+    Example:
+        >>> [tuple(w) for w in tbptt_windows(T=7, k1=3, k2=4)]     # (start, first, end)
+        [(0, 0, 3), (2, 3, 6), (3, 6, 7)]
+    """
+    k1, k2 = _check_k("tbptt_windows", k1, k2)
+    windows = []
+    for first in range(0, T, k1):           # an update every k1 steps:
+        end = min(first + k1, T)            # it counts the losses of steps first .. end-1
+        start = max(0, end - k2)            # and backpropagates through steps start .. end-1
+        windows.append(TBPTTWindow(start, first, end))
+    return windows
+
+
+def tbptt_backward(
+    dy: np.ndarray, h: np.ndarray, x: np.ndarray, h0: np.ndarray,
+    params: dict[str, np.ndarray], k1: int, k2: int, activation: str = "tanh",
+) -> list[dict[str, np.ndarray]]:
+    """The gradient updates of TBPTT(k1, k2), given one forward pass over the sequence.
+
+    Args:
+        dy: gradient of each step's own loss with respect to its logits y_t, shape (N, T, K).
+        h: the hidden states h_1 .. h_T of the forward pass, shape (N, T, H).
+        x, h0, params, activation: the forward pass's inputs (N, T, D), initial state (N, H),
+            parameters (W, U, b, V, c) and activation.
+
+    Returns:
+        One dict of gradients (keys W, U, b, V, c) per update, in the order of ``tbptt_windows``.
+    """
+    W, U, V = params["W"], params["U"], params["V"]
+    updates = []
+    for start, first, end in tbptt_windows(x.shape[1], k1, k2):
         h_start = h0 if start == 0 else h[:, start - 1]     # a constant: the gradient stops here
-        dy = np.zeros_like(logits[:, start:end])
-        dy[:, first - start:] = dlogits[:, first:end]       # only this chunk's losses
-        dh, dV, dc = output_backward(dy, OutputCache(h[:, start:end], V))
+        dy_window = np.zeros_like(dy[:, start:end])
+        dy_window[:, first - start:] = dy[:, first:end]     # only this update's own losses
+        dh, dV, dc = output_backward(dy_window, OutputCache(h[:, start:end], V))
         window = RNNCache(x[:, start:end], h_start, W, U, h[:, start:end], activation)
         _, _, dW, dU, db = rnn_backward(dh, window)
         updates.append({"W": dW, "U": dU, "b": db, "V": dV, "c": dc})
-        losses.append(float(step_losses[first:end].sum()))
-        windows.append(TBPTTWindow(start, first, end))
-    return TBPTTResult(updates, losses, windows, h[:, -1])
+    return updates
