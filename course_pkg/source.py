@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 
 
 class Source:
@@ -27,11 +28,14 @@ class Source:
         return self.code.rstrip()
 
 
-def show_source(*objects: object) -> Source:
+def show_source(*objects: object, start_at: str | None = None, end_at: str | None = None) -> Source:
     """The source of one or more functions or classes, in the order given, as one listing.
 
     Args:
-        *objects: functions, classes or modules of course_pkg (anything ``inspect.getsource`` reads).
+        *objects: functions, classes, properties or modules (what ``inspect.getsource`` reads).
+        start_at: when given, the listing starts at the first line that contains this text.
+        end_at: when given, the listing ends at the first line from there that contains it.
+            A part cut out this way is dedented.
 
     Example:
         >>> from course_pkg.reference import relative_error
@@ -40,4 +44,17 @@ def show_source(*objects: object) -> Source:
     """
     if not objects:
         raise ValueError("show_source: give at least one function or class, got none")
-    return Source("\n\n".join(inspect.getsource(obj).rstrip() for obj in objects) + "\n")
+    sources = [inspect.getsource(obj.fget if isinstance(obj, property) else obj).rstrip()
+               for obj in objects]
+    lines = "\n\n".join(sources).splitlines()
+    first = 0 if start_at is None else _find(lines, start_at, 0, "start_at")
+    last = len(lines) - 1 if end_at is None else _find(lines, end_at, first, "end_at")
+    return Source(textwrap.dedent("\n".join(lines[first:last + 1])) + "\n")
+
+
+def _find(lines: list[str], text: str, start: int, name: str) -> int:
+    for number in range(start, len(lines)):
+        if text in lines[number]:
+            return number
+    raise ValueError(f"show_source: {name}={text!r} is not in the listing "
+                     f"(from line {start + 1} of {len(lines)})")

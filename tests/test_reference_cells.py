@@ -160,11 +160,3 @@ def test_cell_steps_name_the_argument_with_the_wrong_shape(rng):
     with pytest.raises(ValueError, match=r"lstm_cell_forward: mixed dtypes"):
         lstm_cell_forward(x.astype(np.float32), h, h, p["W"], p["U"], p["b"])
 
-
-def test_the_page_listings_fit_in_100_columns():
-    import inspect
-
-    from course_pkg.reference import gru_cell, lstm_cell
-    for module in (lstm_cell, gru_cell):
-        long = [n for n, line in enumerate(inspect.getsource(module).splitlines(), 1) if len(line) > 100]
-        assert not long, f"{module.__name__}: lines {long} are longer than 100 columns"
