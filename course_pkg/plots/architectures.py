@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .style import COLORS, NODE_COLORS, SERIES, WEIGHT_COLORS, clean_axes, course_style, new_figure
+from .style import COLORS, MAX_WIDTH, NODE_COLORS, SERIES, WEIGHT_COLORS, clean_axes, course_style, new_figure
 from .unrolled import edge_gids, node_gids
 
 __all__ = ["draw_deep_rnn", "draw_bidirectional", "plot_clockwork_schedule", "node_gids", "edge_gids"]
@@ -38,7 +38,7 @@ def _node(ax: Axes, gid: str, xy: tuple[float, float], label: str, fill: str) ->
                            facecolor=fill, edgecolor=COLORS["text"], linewidth=1.0, zorder=3)
     patch.set_gid(gid)
     ax.add_patch(patch)
-    ax.text(x, y, label, ha="center", va="center", fontsize=9, zorder=4)
+    ax.text(x, y, label, ha="center", va="center", fontsize=10, zorder=4)
 
 
 def _link(ax: Axes, gid: str, a: tuple[float, float], b: tuple[float, float], colour: str,
@@ -71,7 +71,7 @@ def draw_deep_rnn(layers: int = 3, steps: int = 4, *, title: str | None = None) 
     """
     func = "draw_deep_rnn"
     L, T = _positive(func, "layers", layers), _positive(func, "steps", steps)
-    fig, (ax,) = new_figure(width=1.2 * T + 1.6, height=1.0 * L + 2.2)
+    fig, (ax,) = new_figure(width=min(MAX_WIDTH, 1.2 * T + 1.6), height=1.0 * L + 2.2)
     with course_style():
         clean_axes(ax)
         for t in range(T):
@@ -89,7 +89,7 @@ def draw_deep_rnn(layers: int = 3, steps: int = 4, *, title: str | None = None) 
                 below = here
             _link(ax, f"edge:V:{below}->y{t + 1}", (t, float(L)), (t, L + 1.0), WEIGHT_COLORS["V"])
         for l in range(1, L + 1):
-            ax.text(-0.75, l, f"layer {l}", ha="right", va="center", fontsize=8, color="#566573")
+            ax.text(-0.75, l, f"layer {l}", ha="right", va="center", fontsize=9, color="#566573")
         ax.set_xlim(-1.6, T - 0.4)
         ax.set_ylim(-0.6, L + 1.6)
         if title:
@@ -113,7 +113,7 @@ def draw_bidirectional(steps: int = 4, *, title: str | None = None) -> Figure:
     """
     func = "draw_bidirectional"
     T = _positive(func, "steps", steps)
-    fig, (ax,) = new_figure(width=1.3 * T + 1.8, height=4.2)
+    fig, (ax,) = new_figure(width=min(MAX_WIDTH, 1.3 * T + 1.8), height=4.2)
     rows = {"x": 0.0, "b": 1.1, "f": 2.2, "y": 3.3}
     with course_style():
         clean_axes(ax)
@@ -132,8 +132,8 @@ def draw_bidirectional(steps: int = 4, *, title: str | None = None) -> Figure:
             if t > 0:
                 _link(ax, f"edge:U:f{n - 1}->f{n}", (t - 1.0, rows["f"]), (t, rows["f"]), WEIGHT_COLORS["U"])
                 _link(ax, f"edge:U:b{n}->b{n - 1}", (t, rows["b"]), (t - 1.0, rows["b"]), SERIES[4])
-        ax.text(-0.6, rows["f"], "forward", ha="right", va="center", fontsize=8, color="#566573")
-        ax.text(-0.6, rows["b"], "backward", ha="right", va="center", fontsize=8, color="#566573")
+        ax.text(-0.6, rows["f"], "forward", ha="right", va="center", fontsize=9, color="#566573")
+        ax.text(-0.6, rows["b"], "backward", ha="right", va="center", fontsize=9, color="#566573")
         ax.set_xlim(-1.7, T - 0.4)
         ax.set_ylim(-0.6, rows["y"] + 0.6)
         if title:
@@ -159,12 +159,12 @@ def plot_clockwork_schedule(periods: Sequence[int], steps: int = 32, *, title: s
         raise ValueError(f"{func}: periods must hold at least one period, got none")
     T = _positive(func, "steps", steps)
     active = (np.arange(T)[None, :] % np.array(periods)[:, None] == 0).astype(np.float64)
-    fig, (ax,) = new_figure(width=max(5.0, 0.2 * T + 1.8), height=0.45 * len(periods) + 1.3)
+    fig, (ax,) = new_figure(width=min(MAX_WIDTH, max(5.0, 0.2 * T + 1.8)), height=0.45 * len(periods) + 1.3)
     with course_style():
         ax.imshow(active, aspect="auto", cmap="Greens", vmin=0.0, vmax=1.2, interpolation="nearest")
         ax.grid(False)
         ax.set_yticks(range(len(periods)))
-        ax.set_yticklabels([f"module {k + 1}, $T_{k + 1}$ = {p}" for k, p in enumerate(periods)], fontsize=8)
+        ax.set_yticklabels([f"module {k + 1}, $T_{k + 1}$ = {p}" for k, p in enumerate(periods)])
         ax.set_xlabel("time step $t$")
         ax.set_title(title or "clockwork RNN: dark = module updates, light = keeps its state")
     return fig

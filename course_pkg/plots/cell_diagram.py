@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
-from .style import COLORS, NODE_COLORS, WEIGHT_COLORS, clean_axes, course_style, new_figure
+from .style import COLORS, MAX_WIDTH, NODE_COLORS, WEIGHT_COLORS, clean_axes, course_style, new_figure
 from .unrolled import edge_gids, node_gids
 
 __all__ = ["LSTM_DIAGRAMS", "GRU_CONVENTIONS", "draw_lstm_cell", "draw_gru_cell", "node_gids", "edge_gids"]
@@ -67,11 +67,11 @@ class _Sketch:
         self.at[name], self.half[name] = xy, (width / 2, 0.3)
 
     def circle(self, name: str, xy: tuple[float, float], label: str, kind: str = "op") -> None:
-        radius = 0.36 if kind == "io" else 0.27
+        radius = 0.38 if kind == "io" else 0.34 if len(label) > 2 else 0.27      # room for "tanh"
         patch = Circle(xy, radius, facecolor=_FILL[kind], edgecolor=COLORS["text"], linewidth=1.0, zorder=3)
         patch.set_gid(f"node:{kind}:{name}")
         self.ax.add_patch(patch)
-        self.ax.text(*xy, label, ha="center", va="center", fontsize=10 if kind == "op" else 8.5, zorder=4)
+        self.ax.text(*xy, label, ha="center", va="center", fontsize=10, zorder=4)
         self.at[name], self.half[name] = xy, (radius, radius)
 
     def join(self, name: str, xy: tuple[float, float]) -> None:
@@ -102,7 +102,7 @@ class _Sketch:
         self.ax.add_patch(patch)
         if label:
             (xa, ya), (xb, yb) = points[-2], points[-1]
-            self.ax.text((xa + xb) / 2 + 0.12, (ya + yb) / 2, label, fontsize=9, color=_EDGE[kind],
+            self.ax.text((xa + xb) / 2 + 0.12, (ya + yb) / 2, label, fontsize=10, color=_EDGE[kind],
                          ha="left", va="center", zorder=4)
 
     def frame(self, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -118,7 +118,7 @@ def _check_choice(func: str, name: str, value: str, choices: tuple[str, ...]) ->
 
 
 def _start(title: str | None, width: float) -> tuple[Figure, _Sketch]:
-    fig, (ax,) = new_figure(width=width, height=4.4)
+    fig, (ax,) = new_figure(width=width, height=4.6)
     with course_style():
         clean_axes(ax)
         ax.set_xlim(-1.3, 10.6)
@@ -148,7 +148,7 @@ def draw_lstm_cell(variant: str = "vanilla", *, title: str | None = None) -> Fig
     """
     func = "draw_lstm_cell"
     _check_choice(func, "variant", variant, LSTM_DIAGRAMS)
-    fig, s = _start(title if title is not None else f"LSTM cell ({variant})", width=7.2)
+    fig, s = _start(title if title is not None else f"LSTM cell ({variant})", width=MAX_WIDTH)
     top, bus = 5.0, 0.6
     with course_style():
         s.frame(-0.3, -0.2, 9.3, 5.8)
@@ -200,7 +200,7 @@ def draw_lstm_cell(variant: str = "vanilla", *, title: str | None = None) -> Fig
             s.arrow("c_prev", "f", "peephole", via=((0.2, top), (0.2, 2.0)))
             s.arrow("c_prev", "i", "peephole", via=((0.2, top), (0.2, 4.2), (2.7, 4.2), (2.7, 2.0)))
             s.arrow("add", "o", "peephole", via=((5.35, top), (5.35, 2.9), (6.0, 2.9)))
-        s.ax.text(2.0, bus - 0.35, "$h_{t-1}$ and $x_t$ feed every gate", fontsize=8, color=_EDGE["data"])
+        s.ax.text(2.0, bus - 0.35, "$h_{t-1}$ and $x_t$ feed every gate", fontsize=10, color=_EDGE["data"])
     return fig
 
 
@@ -223,7 +223,7 @@ def draw_gru_cell(convention: str = "keras", *, title: str | None = None) -> Fig
     update, label = ("z", "z_t") if keras_form else ("u", r"\Gamma_u")
     default = "GRU cell (Keras: $z$ keeps $h_{t-1}$)" if keras_form else \
         r"GRU cell (lectures: $\Gamma_u$ takes $\tilde h_t$)"
-    fig, s = _start(title if title is not None else default, width=7.2)
+    fig, s = _start(title if title is not None else default, width=MAX_WIDTH)
     top, bus = 5.0, 0.6
     with course_style():
         s.frame(-0.3, -0.2, 9.3, 5.8)
@@ -260,5 +260,5 @@ def draw_gru_cell(convention: str = "keras", *, title: str | None = None) -> Fig
         for gate in ("r", "hh", update):
             s.arrow("h_prev", gate, via=((-0.9, bus), (s.at[gate][0], bus)))
         s.arrow("x", "join")
-        s.ax.text(2.0, bus - 0.35, "$h_{t-1}$ and $x_t$ feed every gate", fontsize=8, color=_EDGE["data"])
+        s.ax.text(2.0, bus - 0.35, "$h_{t-1}$ and $x_t$ feed every gate", fontsize=10, color=_EDGE["data"])
     return fig

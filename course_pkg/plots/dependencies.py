@@ -13,10 +13,25 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from .style import COLORS, SERIES, clean_axes, course_style, new_figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
+
+from .style import COLORS, MAX_WIDTH, SERIES, clean_axes, course_style, new_figure
 from .unrolled import edge_gids
 
 __all__ = ["draw_dependencies", "edge_gids"]
+
+#: Font sizes in points of the tokens and of the arc labels.
+TOKEN_SIZE: float = 10.0
+LABEL_SIZE: float = 10.0
+
+
+def _text_width(text: str, size: float, bold: bool) -> float:
+    """Width in inches of ``text`` in the course's font at ``size`` points."""
+    with course_style():
+        props = FontProperties(size=size, weight="bold" if bold else "normal")
+    width, _, _ = TextToPath().get_text_width_height_descent(text, props, ismath=False)
+    return width / 72.0
 
 
 def draw_dependencies(
@@ -26,6 +41,9 @@ def draw_dependencies(
     title: str | None = None,
 ) -> Figure:
     """Draw a sentence as a row of tokens, with an arc from each deciding word to the word it decides.
+
+    The sentence is drawn at its natural width, which must fit the book's column (about 75
+    characters); a longer one is refused rather than shrunk to an unreadable size.
 
     Args:
         tokens: the words (or characters), in order; at least one.
@@ -50,33 +68,35 @@ def draw_dependencies(
                 and 0 <= source < target < n):
             raise ValueError(f"{func}: arcs[{k}] must have 0 <= source < target < {n}, got "
                              f"({source!r}, {target!r})")
-    # place tokens by their length so that long words do not overlap
-    widths = np.array([0.16 * max(len(t), 1) + 0.35 for t in tokens])
-    centres = np.cumsum(widths) - widths / 2
+    # Lay the sentence out in inches, each token as wide as its text, so that it fits the column.
     bold = {i for s, t, _ in arcs for i in (s, t)}
-    fig, (ax,) = new_figure(width=min(12.0, 0.75 * centres[-1] + 1.5), height=2.6)
+    widths = np.array([_text_width(token, TOKEN_SIZE, i in bold) + 0.14 for i, token in enumerate(tokens)])
+    if widths.sum() > MAX_WIDTH - 0.2:
+        raise ValueError(f"{func}: the {n} tokens need {widths.sum():.1f} inches at {TOKEN_SIZE:g} points, "
+                         f"more than the column's {MAX_WIDTH - 0.2:.1f}; give a shorter sentence")
+    centres = np.cumsum(widths) - widths / 2
+    rise = [0.25 + 0.5 * (centres[t] - centres[s]) / MAX_WIDTH for s, t, _ in arcs]   # arc heights
+    top = 0.17 + max(rise, default=0.0) + 0.25 * len(arcs) + 0.1
+    fig, (ax,) = new_figure(width=min(MAX_WIDTH, widths.sum() + 0.2), height=top + 0.4)
     with course_style():
         clean_axes(ax)
         ax.set_aspect("auto")
         for i, (token, x) in enumerate(zip(tokens, centres)):
-            ax.text(x, 0.0, token, ha="center", va="center", fontsize=11,
+            ax.text(x, 0.0, token, ha="center", va="center", fontsize=TOKEN_SIZE,
                     fontweight="bold" if i in bold else "normal", color=COLORS["text"])
         for k, (source, target, label) in enumerate(arcs):
             colour = SERIES[k % len(SERIES)]
             xa, xb = centres[source], centres[target]
-            height = 0.35 + 0.08 * (target - source)
-            rad = -min(0.6, height / max(xb - xa, 1e-6) * 2.0)
-            arrow = FancyArrowPatch((xa, 0.22), (xb, 0.22), connectionstyle=f"arc3,rad={rad}",
+            # arc3 puts the control point rad * chord from the middle; the curve rises half as high
+            arrow = FancyArrowPatch((xa, 0.17), (xb, 0.17), connectionstyle=f"arc3,rad={-2 * rise[k] / (xb - xa)}",
                                     arrowstyle="-|>", mutation_scale=12, linewidth=1.5, color=colour)
             arrow.set_gid(f"edge:dep:{source}->{target}")
             ax.add_patch(arrow)
-            peak = 0.22 + abs(rad) * (xb - xa) / 2
-            ax.text((xa + xb) / 2, peak + 0.1 + 0.2 * k, f"{label} ({target - source} words back)",
-                    ha="center", va="bottom", fontsize=8, color=colour)
-        top = max([0.22 + min(0.6, (0.35 + 0.08 * (t - s)) / max(centres[t] - centres[s], 1e-6) * 2.0)
-                   * (centres[t] - centres[s]) / 2 for s, t, _ in arcs] or [0.5])
-        ax.set_xlim(0.0, centres[-1] + widths[-1] / 2)
-        ax.set_ylim(-0.4, top + 0.5 + 0.2 * len(arcs))
+            ax.text((xa + xb) / 2, 0.17 + max(rise) + 0.05 + 0.25 * k,
+                    f"{label} ({target - source} words back)",
+                    ha="center", va="bottom", fontsize=LABEL_SIZE, color=colour)
+        ax.set_xlim(0.0, widths.sum())
+        ax.set_ylim(-0.2, top)
         if title:
             ax.set_title(title)
     return fig

@@ -97,7 +97,7 @@ def plot_learning_curves(
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
-        ax.legend(fontsize=8)
+        ax.legend()
     return fig
 
 
@@ -147,5 +147,5 @@ def plot_final_scores(
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import SERIES, course_style, new_figure
+from .style import MAX_WIDTH, SERIES, course_style, new_figure
 
 __all__ = ["plot_gradient_norms", "plot_clipping"]
 
@@ -48,7 +48,7 @@ def plot_gradient_norms(
         raise ValueError(f"{func}: give at least one panel (a mapping label -> norms)")
     if titles is not None and len(titles) != len(panels):
         raise ValueError(f"{func}: titles must have one entry per panel ({len(panels)}), got {len(titles)}")
-    fig, axes = new_figure(ncols=len(panels), width=4.6 * len(panels) + 0.6, height=3.6)
+    fig, axes = new_figure(ncols=len(panels), width=min(MAX_WIDTH, 4.6 * len(panels) + 0.6), height=3.6)
     with course_style():
         for i, (ax, curves) in enumerate(zip(axes, panels)):
             if not curves:
@@ -63,7 +63,7 @@ def plot_gradient_norms(
                 ax.set_ylabel(ylabel)
             if titles is not None:
                 ax.set_title(titles[i])
-            ax.legend(fontsize=8, loc="best")
+            ax.legend(loc="best")
     return fig
 
 
@@ -98,7 +98,7 @@ def plot_clipping(
             raise ValueError(f"{func}: clipped_norms[{label!r}] must have shape {raw.shape} like raw_norms, "
                              f"got {curve.shape}")
     ncols = 1 if cosines is None else 2
-    fig, axes = new_figure(ncols=ncols, width=5.2 * ncols + 0.4, height=3.6)
+    fig, axes = new_figure(ncols=ncols, width=min(MAX_WIDTH, 5.2 * ncols + 0.4), height=3.6)
     steps = np.arange(1, raw.size + 1)
     with course_style():
         ax = axes[0]
@@ -110,7 +110,7 @@ def plot_clipping(
         ax.set_xlabel("training step")
         ax.set_ylabel("global gradient norm")
         ax.set_title("gradient norm during training")
-        ax.legend(fontsize=8)
+        ax.legend()
         if cosines is not None:
             ax2 = axes[1]
             for j, (label, values) in enumerate(cosines.items()):
@@ -122,5 +122,5 @@ def plot_clipping(
             ax2.set_xlabel("training step")
             ax2.set_ylabel("cosine(clipped, raw)")
             ax2.set_title("direction kept?")
-            ax2.legend(fontsize=8)
+            ax2.legend()
     return fig

@@ -78,5 +78,5 @@ def plot_loss_curve(
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
-        ax.legend(fontsize=8)
+        ax.legend()
     return fig

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.path import Path
 
-from .style import COLORS, NODE_COLORS, WEIGHT_COLORS, clean_axes, course_style, new_figure
+from .style import COLORS, MAX_WIDTH, NODE_COLORS, WEIGHT_COLORS, clean_axes, course_style, new_figure
 
 __all__ = [
     "PATTERNS",
@@ -56,12 +56,14 @@ class _Graph:
     ax: Axes
     fontsize: float = 11
     offset: float = 0.0      # added to every x coordinate
+    yoffset: float = 0.0     # added to every y coordinate
     prefix: str = ""         # prepended to node names in gids
     boxes: dict[str, FancyBboxPatch] = field(default_factory=dict)
     centres: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def node(self, name: str, kind: str, x: float, y: float, label: str) -> None:
         x += self.offset
+        y += self.yoffset
         box = FancyBboxPatch(
             (x - _BOX / 2, y - _BOX / 2), _BOX, _BOX,
             boxstyle="round,pad=0.02,rounding_size=0.12",
@@ -209,7 +211,7 @@ def draw_unrolled(
     steps = _check_steps(func, "steps", steps)
     out_steps = steps if out_steps is None else _check_steps(func, "out_steps", out_steps)
     total = 1 if pattern == "one_to_one" else steps + (out_steps if pattern == "encoder_decoder" else 0)
-    fig, (ax,) = new_figure(width=max(2.4, 1.05 * total + 1.2), height=3.2)
+    fig, (ax,) = new_figure(width=min(MAX_WIDTH, max(2.4, 1.05 * total + 1.2)), height=3.2)
     with course_style():
         clean_axes(ax)
         graph = _Graph(ax)
@@ -231,11 +233,12 @@ _PATTERN_PANELS: tuple[tuple[str, str, str], ...] = (
 
 
 def draw_patterns(steps: int = 3) -> Figure:
-    """Draw the five input/output patterns of sequence models side by side.
+    """Draw the five input/output patterns of sequence models, in two rows to fit the column.
 
-    Groups, left to right: one-to-one, one-to-many, many-to-one, many-to-many with different
-    lengths (encoder-decoder) and many-to-many aligned, each with an example task below it.
-    All groups share one axes, so every box has the same size and the gaps are equal.
+    Groups, left to right: one-to-one, one-to-many and many-to-one on the first row, then
+    many-to-many with different lengths (encoder-decoder) and many-to-many aligned on the second,
+    each with an example task below it. All groups share one axes, so every box has the same size
+    and the gaps are equal.
 
     Args:
         steps: time steps per group (the encoder-decoder group reads ``steps`` and writes
@@ -249,22 +252,31 @@ def draw_patterns(steps: int = 3) -> Figure:
     out = steps - 1
     columns = {"one_to_one": 1, "encoder_decoder": steps + out}
     gap = 2.3
-    total_width = sum((columns.get(p, steps) - 1) * _DX for p, _, _ in _PATTERN_PANELS) + gap * 4
-    fig, (ax,) = new_figure(width=0.5 * total_width + 0.8, height=2.6)
+    row_height = _ROW["y"] - _ROW["x"] + 2.4       # boxes, title above, task below
+    rows = (_PATTERN_PANELS[:3], _PATTERN_PANELS[3:])
+    row_widths = [sum((columns.get(p, steps) - 1) * _DX for p, _, _ in row) + gap * (len(row) - 1)
+                  for row in rows]
+    widest = max(row_widths)
+    # 0.5 inch per unit keeps a box (0.62 units) around a 10-point label
+    fig, (ax,) = new_figure(width=min(MAX_WIDTH, 0.5 * (widest + 1.4)), height=0.5 * 2 * row_height + 0.2)
     with course_style():
         clean_axes(ax)
-        left = 0.0
-        for i, (pattern, title, task) in enumerate(_PATTERN_PANELS):
-            group = _Graph(ax, fontsize=9, offset=left, prefix=f"{i}:")
-            _draw_pattern(group, pattern, steps, out, weights=False, feedback=False, backward=False)
-            n = columns.get(pattern, steps)
-            middle = left + (n - 1) * _DX / 2
-            ax.text(middle, _ROW["y"] + 0.75, title, ha="center", va="bottom", fontsize=10)
-            ax.text(middle, _ROW["x"] - 0.6, task, ha="center", va="top", fontsize=9,
-                    style="italic", color="#555555")
-            left += (n - 1) * _DX + gap
-        ax.set_xlim(-0.7, left - gap + 0.7)
-        ax.set_ylim(_ROW["x"] - 1.05, _ROW["y"] + 1.15)
+        i = 0
+        for r, (row, row_width) in enumerate(zip(rows, row_widths)):
+            left = (widest - row_width) / 2                  # centre each row
+            yoffset = -r * row_height
+            for pattern, title, task in row:
+                group = _Graph(ax, fontsize=10, offset=left, yoffset=yoffset, prefix=f"{i}:")
+                _draw_pattern(group, pattern, steps, out, weights=False, feedback=False, backward=False)
+                n = columns.get(pattern, steps)
+                middle = left + (n - 1) * _DX / 2
+                ax.text(middle, yoffset + _ROW["y"] + 0.55, title, ha="center", va="bottom", fontsize=10)
+                ax.text(middle, yoffset + _ROW["x"] - 0.55, task, ha="center", va="top", fontsize=9,
+                        style="italic", color="#555555")
+                left += (n - 1) * _DX + gap
+                i += 1
+        ax.set_xlim(-0.7, widest + 0.7)
+        ax.set_ylim(_ROW["x"] - 1.05 - row_height, _ROW["y"] + 1.05)
     return fig
 
 
@@ -283,7 +295,7 @@ def draw_folded_and_unrolled(steps: int = 3) -> Figure:
     """
     steps = _check_steps("draw_folded_and_unrolled", "steps", steps)
     unrolled_width = (steps - 1) * _DX + 1.3
-    fig, axes = new_figure(ncols=2, width=1.05 * steps + 3.2, height=3.3,
+    fig, axes = new_figure(ncols=2, width=min(MAX_WIDTH, 1.05 * steps + 3.2), height=3.3,
                            width_ratios=[2.4, unrolled_width])
     folded_ax, unrolled_ax = axes
     with course_style():
@@ -355,7 +367,7 @@ def draw_tbptt(T: int = 12, k1: int = 3, k2: int = 6) -> Figure:
     """
     windows = tbptt_windows(T, k1, k2)
     rows = len(windows)
-    fig, (ax,) = new_figure(width=max(7.0, 0.45 * T + 2.2), height=0.5 * rows + 1.6)
+    fig, (ax,) = new_figure(width=MAX_WIDTH, height=0.5 * rows + 1.9)
     grad = WEIGHT_COLORS["grad"]
     with course_style():
         ax.set_axis_off()
@@ -380,7 +392,7 @@ def draw_tbptt(T: int = 12, k1: int = 3, k2: int = 6) -> Figure:
             ax.add_patch(arrow)
             ax.text(-0.3, y + 0.5, f"update {j + 1}", ha="right", va="center", fontsize=9)
         for t in range(T):
-            ax.text(t + 0.5, rows + 0.1, str(t + 1), ha="center", va="bottom", fontsize=8, color="#555555")
+            ax.text(t + 0.5, rows + 0.1, str(t + 1), ha="center", va="bottom", fontsize=9, color="#555555")
         ax.text(T / 2, rows + 0.65, "time step", ha="center", va="bottom", fontsize=9)
         ax.set_xlim(-2.2, T + 0.2)
         ax.set_ylim(-0.1, rows + 1.1)
@@ -390,7 +402,7 @@ def draw_tbptt(T: int = 12, k1: int = 3, k2: int = 6) -> Figure:
             Patch(facecolor="#d7bde2", edgecolor="#999999", label="gradient flows back through"),
             Patch(facecolor="#eeeeee", edgecolor="#999999", label="before the window: state is a constant"),
         ]
-        ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3, fontsize=8,
+        ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=9,
                   handlelength=1.2)
     return fig
 
