@@ -1,13 +1,13 @@
 """course_pkg.show_source: the pages' listings come from the package source itself."""
 
+import ast
+import importlib
 import inspect
-import re
 from functools import reduce
 from pathlib import Path
 
 import pytest
 
-import course_pkg.reference
 
 from course_pkg import show_source
 from course_pkg.source import Source
@@ -48,28 +48,59 @@ def test_show_source_without_an_object_says_what_it_needs():
 
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
-SHOWN = re.compile(r"^show_source\(([^)]*)\)", re.MULTILINE)
-KEYWORD = re.compile(r"\w+=")
+
+
+def _code_cells(page):
+    """The code of every code cell of a MyST page."""
+    cell = None
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```{code-cell}"):
+            cell = []
+        elif line == "```" and cell is not None:
+            if cell and cell[0] == "---":                       # the cell's YAML metadata
+                cell = cell[cell.index("---", 1) + 1:]
+            yield "\n".join(line for line in cell if not line.startswith((":", "%", "!")))
+            cell = None
+        elif cell is not None:
+            cell.append(line)
 
 
 def _shown_on_pages():
-    """(page, name) for every ``show_source(...)`` call in a code cell of the book."""
+    """(page, name, object) for every object a ``show_source(...)`` call of the book lists.
+
+    Names are resolved through the page's own ``from course_pkg... import ...`` lines.
+    """
     for page in sorted(BOOK.glob("*.md")):
-        for call in SHOWN.finditer(page.read_text(encoding="utf-8")):
-            for name in call.group(1).split(","):
-                if not KEYWORD.match(name.strip()):
-                    yield page.stem, name.strip()
+        trees = [ast.parse(code) for code in _code_cells(page)]
+        imported = {alias.asname or alias.name: (node.module, alias.name)
+                    for tree in trees for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module.startswith("course_pkg")
+                    for alias in node.names}
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_source":
+                    for arg in node.args:
+                        name = ast.unparse(arg)
+                        first, *rest = name.split(".")
+                        module, attribute = imported[first]
+                        obj = getattr(importlib.import_module(module), attribute)
+                        yield page.stem, name, reduce(getattr, rest, obj)
 
 
 def test_the_pages_show_package_code_with_show_source():
-    shown = {name for _, name in _shown_on_pages()}
+    shown = {name for _, name, _ in _shown_on_pages()}
     assert {"lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward",
             "numerical_gradient", "relative_error", "tbptt_windows", "tbptt_backward"} <= shown
 
 
-@pytest.mark.parametrize("page, name", list(_shown_on_pages()))
-def test_every_listing_on_a_page_fits_in_100_columns(page, name):
-    obj = reduce(getattr, name.split("."), course_pkg.reference)
+def test_no_page_uses_literalinclude_which_colab_cannot_show():
+    pages = [page.stem for page in BOOK.glob("*.md") if "{literalinclude}" in page.read_text()]
+    assert not pages, f"use show_source(...) in a code cell instead of literalinclude on {pages}"
+
+
+@pytest.mark.parametrize("page, name, obj", [pytest.param(*shown, id=f"{shown[0]}:{shown[1]}")
+                                             for shown in _shown_on_pages()])
+def test_every_listing_on_a_page_fits_in_100_columns(page, name, obj):
     obj = obj.fget if isinstance(obj, property) else obj
     long = [line for line in inspect.getsource(obj).splitlines() if len(line) > 100]
     assert not long, f"book/{page}.md shows {name}, whose lines are wider than 100 columns: {long}"
