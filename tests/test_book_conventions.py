@@ -206,3 +206,51 @@ def test_exercises_are_linkable_by_their_labels():
     for n in (1, 2, 3):
         assert f'id="lstm_variants-exercise-{n}"' in html
     assert "Exercise 2" in html
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_solution_is_hidden_until_its_toggle_is_clicked_and_exercises_are_linkable():
+    """In headless Chromium: a solution's text is invisible, one click shows it; #label scrolls."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    assert (HTML / "book" / "lstm_variants.html").exists(), "build the book first (make book)"
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/book/lstm_variants.html"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True,
+                args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.goto(url + "#lstm_variants-exercise-2", wait_until="load")
+            exercise = page.locator("#lstm_variants-exercise-2")
+            assert "Compare a coupled LSTM cell" in exercise.inner_text()
+            # the theme scrolls smoothly, and MathJax moves the text while it typesets: wait for both
+            top = None
+            for _ in range(50):
+                page.wait_for_timeout(100)
+                top = exercise.bounding_box()["y"]
+                if 0 <= top < 900:
+                    break
+            assert 0 <= top < 900, f"the link #lstm_variants-exercise-2 does not show the exercise ({top})"
+            solution = page.locator("div.solution").nth(1)
+            answer = solution.get_by_text("The two differ only in the extra")
+            assert not answer.is_visible(), "the solution is visible before its toggle is clicked"
+            solution.locator("button.toggle-button").click()
+            answer.wait_for(state="visible", timeout=5000)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
