@@ -154,7 +154,7 @@ def test_dependencies_draw_one_arc_per_dependency():
     fig = plots.draw_dependencies(words, [(0, 4, "who?"), (0, 5, "verb form")])
     assert edge_gids(fig) == ["edge:dep:0->4", "edge:dep:0->5"]
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "who? (4 words back)" in texts and "verb form (5 words back)" in texts
+    assert "who? (4 tokens back)" in texts and "verb form (5 tokens back)" in texts
     assert [t.get_fontweight() for t in fig.axes[0].texts[:5]] == ["bold", "normal", "normal", "normal", "bold"]
     with pytest.raises(ValueError, match=r"arcs\[0\] must have 0 <= source < target < 7, got \(4, 2\)"):
         plots.draw_dependencies(words, [(4, 2, "back")])

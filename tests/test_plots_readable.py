@@ -18,6 +18,7 @@ from course_pkg import plots  # noqa: E402
 from course_pkg.plots.style import (  # noqa: E402
     MAX_WIDTH,
     MIN_FONT_SIZE,
+    RC,
     figure_svg,
     new_figure,
     svg_text_sizes,
@@ -100,6 +101,11 @@ def test_the_floor_renders_at_least_9_css_px_in_the_column():
     # one point is 4/3 CSS px.
     assert MAX_WIDTH * 96 <= 757
     assert MIN_FONT_SIZE * 4 / 3 >= 9.0
+    # every label of the style is at least 9 points, so that its subscripts stay at MIN_FONT_SIZE
+    for key in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                "legend.fontsize", "figure.titlesize"):
+        assert RC[key] >= 9, key
+    assert RC["svg.fonttype"] == "none"
 
 
 def test_text_sizes_counts_subscripts_and_tick_labels():

@@ -48,7 +48,8 @@ def draw_dependencies(
     Args:
         tokens: the words (or characters), in order; at least one.
         arcs: ``(source, target, label)`` with token indices ``0 <= source < target < len(tokens)``;
-            the arc is labelled with ``label`` and with its distance ``target - source``.
+            the arc is labelled with ``label`` and with its distance in tokens, ``target - source``
+            (punctuation tokens count).
         title: optional title.
 
     Returns:
@@ -93,7 +94,7 @@ def draw_dependencies(
             arrow.set_gid(f"edge:dep:{source}->{target}")
             ax.add_patch(arrow)
             ax.text((xa + xb) / 2, 0.17 + max(rise) + 0.05 + 0.25 * k,
-                    f"{label} ({target - source} words back)",
+                    f"{label} ({target - source} tokens back)",
                     ha="center", va="bottom", fontsize=LABEL_SIZE, color=colour)
         ax.set_xlim(0.0, widths.sum())
         ax.set_ylim(-0.2, top)
