@@ -24,5 +24,13 @@ c.CourseDirectory.feedback_directory = "feedback"
 # Only the notebooks and what they need; never the generators or caches.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.npz", "records.jsonl"]
 
+# What replaces each solution in the release: a stub whose message says what to do, so an
+# unanswered function fails its test with "rnn_step_forward raised NotImplementedError: not
+# answered yet: replace this line with your code", never with an empty message
+# (autograder.release checks that every answer cell holds it).
+from autograder.release import CODE_STUB  # noqa: E402
+
+c.ClearSolutions.code_stub = {"python": CODE_STUB}
+
 # A test cell fails on any error or any stderr output; the whole notebook runs in seconds.
 c.Execute.timeout = 120

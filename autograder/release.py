@@ -11,7 +11,8 @@ and verifies it:
 - every graded cell of the source (answer cells ``# graded-cell: <id>``, test cells
   ``# graded-test: <id>``) is in the release, in the same order, with the same marker comment
   on its first line and the same nbgrader metadata (grade_id, solution, grade, locked, points);
-- answer cells in the release hold the ``raise NotImplementedError()`` stub;
+- answer cells in the release hold the stub :data:`CODE_STUB` (set as nbgrader's
+  ``ClearSolutions.code_stub`` in ``nbgrader_config.py``), whose message says what to do;
 - no released code cell has outputs.
 """
 
@@ -30,6 +31,10 @@ FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN
 ANSWER_MARKER = "# graded-cell:"
 TEST_MARKER = "# graded-test:"
 METADATA_KEYS = ("grade_id", "solution", "grade", "locked", "points")
+#: The line that replaces each solution in a release. Its message is what a student reads when a
+#: check calls the unanswered function ("rnn_step_forward raised NotImplementedError: ...").
+STUB_LINE = 'raise NotImplementedError("not answered yet: replace this line with your code")'
+CODE_STUB = "# YOUR CODE HERE\n" + STUB_LINE
 
 
 class ReleaseError(RuntimeError):
@@ -84,7 +89,7 @@ def verify_release(source_nb: Path, release_nb: Path) -> None:
     for cell in release.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution"):
-            if "raise NotImplementedError()" not in cell.source:
+            if STUB_LINE not in cell.source:
                 problems.append(f"answer cell {meta.get('grade_id')!r} has no stub")
     if problems:
         raise ReleaseError(f"release {release_nb} failed verification:\n  - " + "\n  - ".join(problems))

@@ -1,7 +1,17 @@
-"""Environment detection and set-up for notebooks that run on Colab or locally.
+"""Environment detection and the one set-up every notebook of the course runs first.
 
-Nothing here imports TensorFlow at import time. Call :func:`setup` at the top of a notebook, before
-``import keras``, so TensorFlow's C++ start-up logs do not land on the page as stderr.
+Every book page and every assignment starts with the same small cell, written from
+:data:`SETUP_CELL_TEMPLATE` by ``tools/colab_sync.py`` (a test checks that every notebook carries
+it exactly). On Colab the cell installs this package, pinned to the release the notebook belongs
+to; elsewhere it says how to install it; then it calls :func:`setup`.
+
+The pin: ``repository.url`` in ``_config.yml`` names the repository (``REPOSITORY_URL``), and
+``REF`` is the git tag ``v<version>`` of ``pyproject.toml``. The site is published from that tag,
+its Colab links open the notebooks at that tag (``repository.branch``), and the cell installs the
+package at that same tag, so a page, its notebook and its package always come from one commit.
+
+Nothing here imports TensorFlow at import time, and :func:`setup` imports a framework only on a
+machine with a GPU, to switch TF32 off. Call it before ``import keras``.
 
 Example:
     >>> from course_pkg import colab
@@ -20,9 +30,63 @@ import shutil
 import subprocess
 import sys
 
-__all__ = ["in_colab", "has_gpu", "setup", "REPOSITORY_URL", "install_command"]
+from course_pkg._published import REF, REPOSITORY_URL
 
-REPOSITORY_URL = "https://github.com/rnn-course/rnn-course"
+__all__ = [
+    "in_colab", "has_gpu", "setup", "disable_tf32", "install_command", "setup_cell",
+    "REPOSITORY_URL", "REF", "PACKAGE_SOURCE", "PACKAGE_ENV", "SETUP_CELL_TEMPLATE",
+]
+
+#: What the set-up cell installs on Colab: the package at the tag this release was built from.
+PACKAGE_SOURCE = f"git+{REPOSITORY_URL}@{REF}"
+
+#: When set, the set-up cell installs this instead of :data:`PACKAGE_SOURCE` (a path to a
+#: wheel or any pip requirement). The CI's Colab stage points it at the freshly built wheel,
+#: because the simulated Colab has no network.
+PACKAGE_ENV = "RNN_COURSE_PACKAGE"
+
+#: The first code cell of every notebook. ``{source}`` becomes :data:`PACKAGE_SOURCE`; the
+#: cell is plain Python (no ``%pip``) so it also runs under nbgrader and in the sandbox.
+SETUP_CELL_TEMPLATE = '''\
+# Set-up, the same in every notebook of the course (written by tools/colab_sync.py from
+# course_pkg/colab.py). On Colab it installs course_pkg at the release this notebook belongs
+# to, and nothing else: TensorFlow, Keras and NumPy stay Colab's own. Elsewhere it says how to
+# install course_pkg. Then colab.setup() keeps TensorFlow's C++ logs off the page and switches
+# TF32 off on GPUs, so the Keras-versus-NumPy checks hold on A100 and L4 as on T4 and CPU.
+import importlib
+import importlib.util
+import os
+import subprocess
+import sys
+
+COURSE_PKG = "{source}"
+if importlib.util.find_spec("course_pkg") is None:
+    if "google.colab" in sys.modules:
+        # RNN_COURSE_PACKAGE, when set, replaces the pinned source (CI installs a local wheel).
+        package = os.environ.get("{env}", COURSE_PKG)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", package],
+                       check=True)
+        importlib.invalidate_caches()
+    else:
+
+        class CoursePackageMissing(ImportError):
+            def _render_traceback_(self):  # IPython shows this message, not a traceback
+                return str(self).splitlines()
+
+        raise CoursePackageMissing(
+            "course_pkg is not installed here. Install it, restart the kernel, run again:\\n"
+            '    pip install "rnn-course[tensorflow] @ ' + COURSE_PKG + '"\\n'
+            'or, in a clone of the repository:  pip install -e ".[tensorflow]"'
+        )
+
+from course_pkg import colab
+
+colab.setup(tf_log_level=3)'''
+
+
+def setup_cell(source: str = PACKAGE_SOURCE) -> str:
+    """The set-up cell's source, installing ``source`` on Colab (default :data:`PACKAGE_SOURCE`)."""
+    return SETUP_CELL_TEMPLATE.replace("{source}", source).replace("{env}", PACKAGE_ENV)
 
 
 def in_colab() -> bool:
@@ -60,32 +124,92 @@ def has_gpu() -> bool:
     return result.returncode == 0 and "GPU" in result.stdout
 
 
-def install_command() -> list[str]:
-    """Return the pip command that installs course_pkg from the repository (and nothing else).
+def install_command(source: str | None = None) -> list[str]:
+    """The pip command the set-up cell runs on Colab: install course_pkg and nothing else.
 
-    ``--no-deps`` is not needed: the package declares no dependencies, so TensorFlow, Keras and
-    NumPy that Colab provides are never reinstalled.
+    Args:
+        source: what to install; default ``$RNN_COURSE_PACKAGE`` when set, else
+            :data:`PACKAGE_SOURCE` (the repository at tag :data:`REF`).
+
+    ``--no-deps`` keeps Colab's TensorFlow, Keras and NumPy as they are (the package declares
+    no dependencies either; its extras are for installs outside Colab).
     """
-    return [sys.executable, "-m", "pip", "install", "-q", f"git+{REPOSITORY_URL}"]
+    if source is None:
+        source = os.environ.get(PACKAGE_ENV, PACKAGE_SOURCE)
+    return [sys.executable, "-m", "pip", "install", "-q", "--no-deps", source]
 
 
-def setup(tf_log_level: int = 2, keras_backend: str | None = None) -> dict[str, object]:
-    """Quiet TensorFlow's logs and report the environment. Call it before ``import keras``.
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def disable_tf32(backend: str | None = None) -> list[str]:
+    """Switch TF32 matrix products off, so float32 results match NumPy to float32 accuracy.
+
+    Ampere and newer GPUs (A100, L4, H100) multiply float32 matrices in TF32 by default, with a
+    10-bit mantissa: a Keras layer then differs from the NumPy reference by about 1e-3, and the
+    equivalence checks on the pages fail. T4 GPUs and CPUs have no TF32.
+
+    ``NVIDIA_TF32_OVERRIDE=0`` is set for cuBLAS and cuDNN (read when they load, in any
+    framework), then each framework's own switch is turned: ``backend`` (default
+    ``KERAS_BACKEND``, else TensorFlow, Keras's default), which is imported for it, and any
+    other of TensorFlow, JAX and PyTorch that is already imported.
+
+    Args:
+        backend: ``"tensorflow"``, ``"jax"``, ``"torch"`` or None.
+
+    Returns:
+        The frameworks switched, e.g. ``["tensorflow"]``.
+    """
+    if backend is None:
+        backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: expected 'tensorflow', 'jax' or 'torch', got {backend!r}")
+    os.environ["NVIDIA_TF32_OVERRIDE"] = "0"
+    switched = []
+    for name in BACKENDS:
+        if name != backend and name not in sys.modules:
+            continue
+        if name == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.experimental.enable_tensor_float_32_execution(False)
+        elif name == "jax":
+            import jax
+
+            jax.config.update("jax_default_matmul_precision", "highest")
+        else:
+            import torch
+
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+        switched.append(name)
+    return switched
+
+
+def setup(tf_log_level: int = 2, keras_backend: str | None = None,
+          allow_tf32: bool = False) -> dict[str, object]:
+    """Quiet TensorFlow's logs, switch TF32 off on GPUs, report the environment.
+
+    Call it before ``import keras`` (the set-up cell of every notebook does).
 
     Args:
         tf_log_level: value for ``TF_CPP_MIN_LOG_LEVEL`` (0 all, 1 no INFO, 2 no WARNING,
             3 no ERROR); an integer from 0 to 3.
         keras_backend: if given (``"tensorflow"``, ``"jax"`` or ``"torch"``), sets
             ``KERAS_BACKEND``; it only takes effect when Keras has not been imported yet.
+        allow_tf32: leave TF32 on (faster on A100/L4/H100, about 1e-3 relative error). By
+            default :func:`disable_tf32` runs when a GPU is visible; without a GPU nothing is
+            imported.
 
     Returns:
-        A dict with ``colab`` (bool), ``gpu`` (bool), ``tf_log_level`` (str) and
-        ``keras_backend`` (str or None, what ``KERAS_BACKEND`` now says).
+        A dict with ``colab`` (bool), ``gpu`` (bool), ``tf_log_level`` (str),
+        ``keras_backend`` (str or None, what ``KERAS_BACKEND`` now says) and ``tf32_off``
+        (the frameworks whose TF32 was switched off; empty without a GPU).
     """
     if isinstance(tf_log_level, bool) or not isinstance(tf_log_level, int) or not 0 <= tf_log_level <= 3:
         raise ValueError(f"tf_log_level: expected an integer from 0 to 3, got {tf_log_level!r}")
     if keras_backend is not None:
-        if keras_backend not in ("tensorflow", "jax", "torch"):
+        if keras_backend not in BACKENDS:
             raise ValueError(
                 f"keras_backend: expected 'tensorflow', 'jax' or 'torch', got {keras_backend!r}"
             )
@@ -94,13 +218,15 @@ def setup(tf_log_level: int = 2, keras_backend: str | None = None) -> dict[str, 
     # Python-side TensorFlow logging and the absl warnings it routes through.
     for name in ("tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    gpu = has_gpu()
+    tf32_off = disable_tf32() if gpu and not allow_tf32 else []
     tf = sys.modules.get("tensorflow")
     if tf is not None and hasattr(tf, "get_logger"):
         tf.get_logger().setLevel(logging.ERROR)
     return {
         "colab": in_colab(),
-        "gpu": has_gpu(),
+        "gpu": gpu,
         "tf_log_level": os.environ["TF_CPP_MIN_LOG_LEVEL"],
         "keras_backend": os.environ.get("KERAS_BACKEND"),
+        "tf32_off": tf32_off,
     }
-

@@ -14,8 +14,9 @@ import nbformat
 import pytest
 
 from autograder.assignment import load_assignment
-from autograder.release import verify_release
+from autograder.release import STUB_LINE, verify_release
 from course_pkg.checks import get_check
+from course_pkg.colab import setup_cell
 
 from nbgrader_course import built_by_generator, nb_meta
 
@@ -56,12 +57,9 @@ def test_source_is_what_the_generator_writes(source):
     assert [c.get("id") for c in built.cells] == [c.get("id") for c in source.cells]
 
 
-def test_first_code_cell_is_the_colab_only_install(source):
+def test_first_code_cell_is_the_shared_set_up_cell(source):
     first = next(c for c in source.cells if c.cell_type == "code")
-    assert 'if "google.colab" in sys.modules and importlib.util.find_spec("course_pkg") is None:' in first.source
-    assert "git+https://github.com/rnn-course/rnn-course" in first.source
-    assert "%pip" not in first.source and "!pip" not in first.source
-    ast.parse(first.source)
+    assert first.source == setup_cell()  # the same cell as every book page (tests/test_colab.py)
 
 
 def test_setup_cell_quiets_tensorflow_before_importing_keras(source):
@@ -169,10 +167,10 @@ def test_committed_release_passes_verification(release):
                    "h_next = z * h_prev + (1.0 - z) * hh", "g = (g * (1.0 - h_t ** 2)) @ U.T",
                    "seed=1234"):
         assert leaked not in code, leaked
-    assert text.count("raise NotImplementedError()") == len(GRADED)
+    assert text.count(STUB_LINE) == len(GRADED)
     # The class skeleton survives: the stub sits inside call, build and get_config stay.
     (cell,) = [c for c in release.cells if nb_meta(c).get("grade_id") == "peephole_lstm_cell"]
-    assert "        raise NotImplementedError()\n        return h, [h, c]" in cell.source
+    assert f"        {STUB_LINE}\n        return h, [h, c]" in cell.source
     assert 'name="p_o"' in cell.source and "def get_config(self):" in cell.source
     ast.parse(cell.source)
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.release import ReleaseError, verify_release
+from autograder.release import STUB_LINE, ReleaseError, verify_release
 from course_pkg.checks import get_check
+from course_pkg.colab import setup_cell
 
 from nbgrader_course import built_by_generator, nb_meta
 
@@ -42,12 +43,9 @@ def test_source_is_what_the_generator_writes(source):
     assert [dict(c.metadata) for c in built.cells] == [dict(c.metadata) for c in source.cells]
 
 
-def test_first_code_cell_is_the_colab_only_install(source):
+def test_first_code_cell_is_the_shared_set_up_cell(source):
     first = next(c for c in source.cells if c.cell_type == "code")
-    assert 'if "google.colab" in sys.modules and importlib.util.find_spec("course_pkg") is None:' in first.source
-    assert "git+https://github.com/rnn-course/rnn-course" in first.source
-    assert "%pip" not in first.source and "!pip" not in first.source  # plain Python
-    ast.parse(first.source)
+    assert first.source == setup_cell()  # the same cell as every book page (tests/test_colab.py)
 
 
 def test_answer_cells_have_marker_and_metadata(source):
@@ -109,7 +107,7 @@ def test_committed_release_passes_verification(release):
     text = "\n".join(c.source for c in release.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert "np.tanh(x @ W + h_prev @ U + b)" not in text
-    assert text.count("raise NotImplementedError()") == len(GRADED)
+    assert text.count(STUB_LINE) == len(GRADED)
 
 
 def test_verification_catches_a_leaked_solution_and_a_lost_marker(tmp_path, release):

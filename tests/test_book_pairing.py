@@ -6,7 +6,6 @@ cells, and the first code cell of each must be the Colab install cell, hidden on
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -15,8 +14,9 @@ import nbformat
 import pytest
 import yaml
 
+from course_pkg.colab import setup_cell
+
 ROOT = Path(__file__).resolve().parents[1]
-INSTALL_URL = "git+https://github.com/rnn-course/rnn-course"
 
 
 def toc_pages() -> list[str]:
@@ -94,35 +94,13 @@ def test_paired_notebook_is_valid_and_has_no_outputs(page):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_first_code_cell_installs_course_pkg_on_colab_only(page):
+def test_first_code_cell_is_the_shared_set_up_cell(page):
+    """One template (course_pkg.colab), written into every page by tools/colab_sync.py; what the
+    cell does is tested in tests/test_colab.py."""
     nb = jupytext.read(ROOT / f"{page}.ipynb")
     first = next(cell for cell in nb.cells if cell.cell_type == "code")
-    assert "remove-cell" in first.metadata.get("tags", []), f"{page}: the install cell must be tagged remove-cell"
-    source = first.source
-    ast.parse(source)                                   # plain Python: no magics
-    assert not re.search(r"^\s*[%!]", source, flags=re.M)
-    assert '"google.colab" in sys.modules' in source
-    assert 'find_spec("course_pkg") is None' in source
-    assert INSTALL_URL in source
-    assert 'os.environ["TF_CPP_MIN_LOG_LEVEL"]' in source
-    for heavy in ("tensorflow", "keras", "numpy"):
-        assert f'"{heavy}' not in source.lower(), f"{page}: the install cell must not reinstall {heavy}"
-
-
-def test_install_cell_does_nothing_outside_colab():
-    nb = jupytext.read(ROOT / "book/intro.ipynb")
-    first = next(cell for cell in nb.cells if cell.cell_type == "code")
-    calls = []
-    namespace = {}
-    import subprocess
-
-    original = subprocess.run
-    subprocess.run = lambda *a, **k: calls.append(a)     # would install if it ran
-    try:
-        exec(compile(first.source, "install-cell", "exec"), namespace)
-    finally:
-        subprocess.run = original
-    assert calls == []
+    assert "remove-cell" in first.metadata.get("tags", []), f"{page}: the set-up cell must be tagged remove-cell"
+    assert first.source == setup_cell(), f"{page}: run `.venv/bin/python tools/colab_sync.py`"
 
 
 @pytest.mark.parametrize("page", PAGES)

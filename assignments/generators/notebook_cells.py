@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from course_pkg.colab import setup_cell
+
 
 def _meta(**fields) -> dict:
     base = {"schema_version": 3, "task": False}
@@ -51,20 +53,8 @@ def test(grade_id: str, points: int, code: str, hidden: bool = False):
     )
 
 
-COLAB = r"""
-# Colab only: install the course package when it is missing (nothing happens elsewhere).
-import importlib.util
-import subprocess
-import sys
-
-if "google.colab" in sys.modules and importlib.util.find_spec("course_pkg") is None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
-         "git+https://github.com/rnn-course/rnn-course"],
-        check=True,
-    )
-"""
-
+#: The set-up cell, the same in every notebook of the course (one template, in course_pkg.colab).
+COLAB = setup_cell()
 
 
 def build_notebook(cells: list) -> nbformat.NotebookNode:

@@ -1,0 +1,316 @@
+"""The CI's Colab stage: run every notebook as Colab would, in a copy of Colab's runtime.
+
+1. Build the wheel of this repository (from a clean copy of the package sources, no build
+   isolation: nothing downloads).
+2. Make a venv with Colab's Python (3.13 where this machine has it, else this Python; printed)
+   holding only Colab's packages at Colab's versions, ``tools/colab_requirements.txt``.
+3. For every book notebook (``book/*.ipynb`` of ``_toc.yml``) and every release notebook
+   (``assignments/release/*/*.ipynb``): uninstall the course package (a fresh Colab runtime does
+   not have it), copy the notebook alone into an empty folder and execute it there with
+   ``google.colab`` simulated (a ``sitecustomize`` puts a module of that name into
+   ``sys.modules``), so its set-up cell takes the Colab path. There is no network: the cell
+   installs the wheel, named by ``RNN_COURSE_PACKAGE`` (see ``course_pkg.colab.PACKAGE_ENV``),
+   and ``PIP_NO_INDEX=1`` makes any other download fail.
+4. Print a table (notebook, result, seconds) and the summary. A book notebook passes when every
+   cell runs. A release notebook passes when it fails only where a student has work to do: every
+   error is in a graded test cell, caused by an unanswered stub (``NotImplementedError``) and
+   with a message that says what to do.
+
+Exit status 0 when every notebook passes. Usage (from the repository root)::
+
+    .venv/bin/python tools/colab_stage.py [--python /path/to/python3.13] [--only NAME ...]
+
+The venv, the wheel and the executed notebooks live in ``_build/colab/``; the venv is reused
+while ``tools/colab_requirements.txt`` is unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "_build" / "colab"
+REQUIREMENTS = ROOT / "tools" / "colab_requirements.txt"
+PACKAGE_ENV = "RNN_COURSE_PACKAGE"  # = course_pkg.colab.PACKAGE_ENV (tests/test_colab.py checks)
+COLAB_PYTHON = "3.13"
+CELL_TIMEOUT_S = 600
+
+# Put into the kernel's sys.modules by sitecustomize: the marker Colab's own runtime has.
+SITECUSTOMIZE = '''\
+"""Simulated Colab (tools/colab_stage.py): a module named google.colab is imported."""
+import sys
+import types
+
+_colab = types.ModuleType("google.colab", "Simulated by tools/colab_stage.py: not Google's module.")
+sys.modules.setdefault("google.colab", _colab)
+'''
+
+
+# ---------------------------------------------------------------------------------------------
+# Host side: build, venv, run each notebook in a subprocess of the venv's Python
+# ---------------------------------------------------------------------------------------------
+
+
+def build_wheel(out_dir: Path, root: Path = ROOT, python: str = sys.executable) -> Path:
+    """Build the wheel from a clean copy of the package sources; return its path.
+
+    A clean copy, so that no stale ``build/`` folder of the checkout slips old files in.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="colab-wheel-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+        for name in ("course_pkg", "autograder"):
+            shutil.copytree(root / name, src / name, ignore=ignore)
+        for path in [root / "pyproject.toml", root / "README.md", *root.glob("LICENSE*")]:
+            shutil.copy2(path, src / path.name)
+        before = set(out_dir.glob("*.whl"))
+        for old in before:
+            old.unlink()
+        subprocess.run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                        str(src), "-w", str(out_dir)], check=True)
+    (wheel,) = out_dir.glob("rnn_course-*.whl")
+    return wheel
+
+
+def find_colab_python() -> str:
+    """A Python of Colab's version (3.13) that runs: under pyenv, on PATH, else this Python."""
+    candidates = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{COLAB_PYTHON}*/bin/python3")),
+                        reverse=True)
+    candidates.append(shutil.which(f"python{COLAB_PYTHON}"))
+    for candidate in candidates:
+        if candidate and python_version(candidate).startswith(COLAB_PYTHON + "."):
+            return candidate
+    return sys.executable
+
+
+def python_version(python: str) -> str:
+    """``3.13.0`` for a Python that runs, else an empty string (e.g. an unselected pyenv shim)."""
+    proc = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+def make_venv(python: str, venv: Path) -> Path:
+    """The venv of Colab's packages (reused while the requirements and Python are unchanged)."""
+    stamp = venv / ".colab-stamp"
+    want = hashlib.sha256(REQUIREMENTS.read_bytes() + python.encode()).hexdigest()[:16]
+    if stamp.is_file() and stamp.read_text() == want:
+        return venv / "bin" / "python"
+    if venv.exists():
+        shutil.rmtree(venv)
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    vpy = venv / "bin" / "python"
+    proc = subprocess.run([str(vpy), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"installing {REQUIREMENTS.name} failed:\n{proc.stdout}\n{proc.stderr}")
+    stamp.write_text(want)
+    return vpy
+
+
+def toc_notebooks(root: Path = ROOT) -> list[Path]:
+    sys.path.insert(0, str(root / "tools"))
+    from colab_sync import toc_pages
+
+    return [root / f"{page}.ipynb" for page in toc_pages(root)]
+
+
+def release_notebooks(root: Path = ROOT) -> list[Path]:
+    return sorted((root / "assignments" / "release").glob("*/*.ipynb"))
+
+
+def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path) -> dict:
+    """Execute one notebook alone in an empty folder, as a fresh Colab runtime would."""
+    subprocess.run([str(vpy), "-m", "pip", "uninstall", "-q", "-y", "rnn-course"],
+                   check=True, capture_output=True)
+    folder = WORK / "run" / f"{kind}-{notebook.stem}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    shutil.copy2(notebook, folder / notebook.name)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "PIP_", "KERAS_", "TF_", "VIRTUAL_ENV", "JUPYTER"))}
+    env.update({
+        "PYTHONPATH": str(site_dir),        # sitecustomize: google.colab is in sys.modules
+        PACKAGE_ENV: str(wheel),            # the set-up cell installs this wheel
+        "PIP_NO_INDEX": "1",                # and nothing from the network
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PATH": os.pathsep.join([str(vpy.parent), env.get("PATH", "")]),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    })
+    result_file = folder / "result.json"
+    start = time.perf_counter()
+    proc = subprocess.run([str(vpy), str(Path(__file__).resolve()), "--execute", notebook.name,
+                           "--kind", kind, "--result", str(result_file)],
+                          cwd=folder, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result_file.is_file():
+        result = json.loads(result_file.read_text())
+    else:
+        result = {"passed": False, "problems": [f"the executor crashed: {proc.stderr[-2000:]}"],
+                  "messages": []}
+    installed = subprocess.run([str(vpy), "-m", "pip", "show", "-q", "rnn-course"],
+                               capture_output=True).returncode == 0
+    if not installed:
+        result["passed"] = False
+        result["problems"].append("the set-up cell did not install the course package")
+    result.update(notebook=str(notebook.relative_to(ROOT)), kind=kind, seconds=seconds)
+    return result
+
+
+def print_table(results: list[dict]) -> None:
+    width = max(len(r["notebook"]) for r in results)
+    print(f"{'notebook'.ljust(width)}  {'result':<7}  {'seconds':>7}")
+    print(f"{'-' * width}  {'-' * 7}  {'-' * 7}")
+    for r in results:
+        print(f"{r['notebook'].ljust(width)}  {'passed' if r['passed'] else 'FAILED':<7}  "
+              f"{r['seconds']:7.1f}")
+        for problem in r["problems"]:
+            print(f"    problem: {problem}")
+
+
+def host_main(args: argparse.Namespace) -> int:
+    python = args.python or find_colab_python()
+    version = python_version(python)
+    note = "" if version.startswith(COLAB_PYTHON + ".") else f" (not Colab's {COLAB_PYTHON}: none found)"
+    print(f"colab stage: Python {version} from {python}{note}")
+    WORK.mkdir(parents=True, exist_ok=True)
+    wheel = build_wheel(WORK / "dist")
+    print(f"colab stage: built {wheel.relative_to(ROOT)}")
+    t0 = time.perf_counter()
+    vpy = make_venv(python, WORK / "venv")
+    print(f"colab stage: venv {vpy.parent.parent.relative_to(ROOT)} with tools/colab_requirements.txt "
+          f"({time.perf_counter() - t0:.0f} s)")
+    site_dir = WORK / "site"
+    site_dir.mkdir(exist_ok=True)
+    (site_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    jobs = [(nb, "book") for nb in toc_notebooks()] + [(nb, "release") for nb in release_notebooks()]
+    if args.only:
+        jobs = [(nb, kind) for nb, kind in jobs if nb.stem in args.only]
+    results = []
+    for notebook, kind in jobs:
+        result = run_one(vpy, notebook, kind, wheel, site_dir)
+        print(f"colab stage: {result['notebook']}: {'passed' if result['passed'] else 'FAILED'} "
+              f"in {result['seconds']:.1f} s", flush=True)
+        results.append(result)
+    print()
+    print_table(results)
+    print()
+    for r in results:
+        if r["kind"] == "release":
+            print(f"{r['notebook']}: {len(r['messages'])} test cells fail on unanswered stubs; "
+                  f"their messages:")
+            for message in sorted(set(r["messages"])):
+                print(f"    {message}")
+    summary = []
+    for kind in ("book", "release"):
+        of_kind = [r for r in results if r["kind"] == kind]
+        if of_kind:
+            summary.append(f"{kind} {sum(r['passed'] for r in of_kind)}/{len(of_kind)}")
+    print("colab stage: " + ", ".join(summary) + f" (Python {version})")
+    return 0 if all(r["passed"] for r in results) else 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Venv side: execute one notebook with nbclient (standard library + nbclient + nbformat only)
+# ---------------------------------------------------------------------------------------------
+
+STUB_ERROR = re.compile(r"raised NotImplementedError: (?P<message>.*\S)", re.S)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def one_line(text: str) -> str:
+    return " ".join(ANSI.sub("", text).split())
+
+
+def release_problems(nb) -> tuple[list[str], list[str]]:
+    """Errors of an executed release notebook that are not where a student has work to do.
+
+    Accepted: an answer cell that still holds its stub and raises NotImplementedError with a
+    message; a test cell whose answer (``test_<id>`` or ``test_<id>_hidden`` for ``<id>``)
+    still holds its stub, failing with an AssertionError whose message is not empty. Returns
+    ``(problems, messages)``; the messages are the accepted test cells' ones, on one line.
+    """
+    unanswered = {
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+        and "raise NotImplementedError(" in cell.source
+    }
+    problems, messages = [], []
+    for cell in nb.cells:
+        errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+        if cell.cell_type != "code" or not errors:
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id", "")
+        answer = re.sub(r"^test_(.*?)(_hidden)?$", r"\1", grade_id)
+        for error in errors:
+            text = one_line(f"{error['ename']}: {error['evalue']}")
+            if meta.get("solution") and grade_id in unanswered:
+                if error["ename"] != "NotImplementedError" or not error["evalue"].strip():
+                    problems.append(f"answer cell {grade_id}: {text or 'an empty message'}")
+            elif meta.get("grade") and answer in unanswered:
+                if error["ename"] != "AssertionError" or not error["evalue"].strip():
+                    problems.append(f"test cell {grade_id}: {text}")
+                elif "NotImplementedError" in error["evalue"] and not STUB_ERROR.search(error["evalue"]):
+                    problems.append(f"test cell {grade_id}: the NotImplementedError says nothing: {text}")
+                else:
+                    messages.append(one_line(error["evalue"]))
+            else:
+                problems.append(f"cell {grade_id or cell.get('id')} (no unanswered stub) failed: {text}")
+    return problems, messages
+
+
+def execute(notebook: str, kind: str, result_path: str) -> int:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            allow_errors=(kind == "release"), resources={"metadata": {"path": "."}})
+    problems, messages = [], []
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        problems.append(str(exc).strip().splitlines()[-1][:500])
+    except Exception as exc:  # noqa: BLE001 - a kernel that dies or times out is a failure too
+        problems.append(f"{type(exc).__name__}: {exc}"[:500])
+    if kind == "release" and not problems:
+        problems, messages = release_problems(nb)
+    nbformat.write(nb, notebook)
+    Path(result_path).write_text(json.dumps(
+        {"passed": not problems, "problems": problems, "messages": messages}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--python", help="the interpreter of the Colab venv (default: Python "
+                                         f"{COLAB_PYTHON} if found, else this one)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (stems)")
+    parser.add_argument("--execute", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.execute:
+        return execute(args.execute, args.kind, args.result)
+    return host_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
