@@ -244,6 +244,25 @@ def test_the_colab_links_open_the_release_tag():
             "book/recurrence.ipynb") in readme
 
 
+def pins(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+    return {name.lower().replace("_", "-"): version for name, version in pairs}
+
+
+def test_constraints_pin_tensorflow_keras_and_numpy_as_colab_and_say_so():
+    colab_pins = pins(ROOT / "tools" / "colab_requirements.txt")
+    constraints = ROOT / "constraints.txt"
+    ours = pins(constraints)
+    comment = " ".join(line.lstrip("# ") for line in constraints.read_text().splitlines()
+                       if line.startswith("#"))
+    assert (colab_pins["tensorflow"], colab_pins["keras"], colab_pins["numpy"]) == ("2.20.0", "3.13.2", "2.1.3")
+    for name, label in (("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy")):
+        assert ours[name] == colab_pins[name], name
+        assert f"{label} {colab_pins[name]}" in comment, label
+    assert "Python 3.13" in comment and "googlecolab/backend-info" in comment
+
+
 # ---------------------------------------------------------------------------------------------
 # The wheel, installed into interpreters with and without NumPy, Keras and course_pkg
 # ---------------------------------------------------------------------------------------------
