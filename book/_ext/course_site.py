@@ -80,8 +80,22 @@ def _drop_thebe(app: Sphinx) -> None:
             app.disconnect(listener.id)
 
 
+def _citation_list_items(app: Sphinx, pagename: str, templatename: str, context: dict,
+                         doctree: object) -> None:
+    """Bibliography entries as list items of their ``role="list"`` container.
+
+    docutils marks each entry ``role="doc-biblioentry"`` inside ``<div role="list">``; that DPUB
+    role is deprecated and is not a list item, so a list with no items is announced
+    (axe-core: aria-required-children, critical).
+    """
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Sphinx) -> dict:
     register_plugin("pybtex.style.labels", LABEL_STYLE, AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", LABEL_STYLE, AuthorYearStyle)
     app.connect("builder-inited", _drop_thebe)
+    app.connect("html-page-context", _citation_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
