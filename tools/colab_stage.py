@@ -79,8 +79,10 @@ def build_wheel(out_dir: Path, root: Path = ROOT, python: str = sys.executable) 
         before = set(out_dir.glob("*.whl"))
         for old in before:
             old.unlink()
-        subprocess.run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                        str(src), "-w", str(out_dir)], check=True)
+        proc = subprocess.run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                               str(src), "-w", str(out_dir)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"building the wheel failed:\n{proc.stdout}\n{proc.stderr}")
     (wheel,) = out_dir.glob("rnn_course-*.whl")
     return wheel
 
@@ -183,6 +185,7 @@ def print_table(results: list[dict]) -> None:
 
 
 def host_main(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     python = args.python or find_colab_python()
     version = python_version(python)
     note = "" if version.startswith(COLAB_PYTHON + ".") else f" (not Colab's {COLAB_PYTHON}: none found)"
@@ -220,7 +223,8 @@ def host_main(args: argparse.Namespace) -> int:
         of_kind = [r for r in results if r["kind"] == kind]
         if of_kind:
             summary.append(f"{kind} {sum(r['passed'] for r in of_kind)}/{len(of_kind)}")
-    print("colab stage: " + ", ".join(summary) + f" (Python {version})")
+    print("colab stage: " + ", ".join(summary) + f" (Python {version}, "
+          f"{time.perf_counter() - started:.0f} s)")
     return 0 if all(r["passed"] for r in results) else 1
 
 
