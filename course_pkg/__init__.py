@@ -66,3 +66,7 @@ def reraise_missing(what: str, exc: ModuleNotFoundError) -> None:
     root = (exc.name or "").split(".")[0]
     if root in EXTRA_MODULES and not isinstance(exc, MissingDependencyError):
         raise missing_dependency(what, root) from exc
+
+
+__all__ = ["INSTALL_HINT", "MissingDependencyError", "missing_dependency", "require",
+           "reraise_missing", "show_source"]
