@@ -452,6 +452,17 @@ def test_every_release_stub_says_what_to_do(notebook):
     assert "raise NotImplementedError()" not in "\n".join(c.source for c in nb.cells)
 
 
+def test_a_check_never_reports_an_exception_with_an_empty_message():
+    import course_pkg.checks as check
+
+    def rnn_step_forward(x, h_prev, W, U, b):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError) as info:
+        check.rnn_step_forward(rnn_step_forward)
+    assert str(info.value).endswith("rnn_step_forward raised NotImplementedError: (raised with no message)")
+
+
 def _cell(grade_id: str, source: str, *, solution: bool, error: tuple[str, str] | None):
     cell = new_code_cell(source, metadata={"nbgrader": {"grade_id": grade_id, "solution": solution,
                                                         "grade": not solution}})

@@ -122,8 +122,8 @@ def test_load_result_without_the_file_is_none(tmp_path):
 
 
 def test_command_line_names_recipe_preset_and_folder():
-    assert command_line("forget_bias", "full", "book/results") == (
-        "python -m course_pkg.recipes forget_bias --preset full --out book/results")
+    assert command_line("forget_bias", "full", "course_pkg/recipes/results") == (
+        "python -m course_pkg.recipes forget_bias --preset full --out course_pkg/recipes/results")
 
 
 def test_committed_full_results_exist_and_say_how_they_were_made():

@@ -69,7 +69,7 @@ def record_call(
     Returns:
         The record written to ``records.jsonl`` (a dict of JSON values).
     """
-    from course_pkg.checks.core import as_numeric_array, call_student
+    from course_pkg.checks.core import _format_exception, as_numeric_array, call_student
 
     seq = next(_seq)
     os.makedirs(directory, exist_ok=True)
@@ -78,7 +78,7 @@ def record_call(
     try:
         outputs = call_student(check, student_fn, params)
     except Exception as exc:  # noqa: BLE001 - recorded, never raised, in capture mode
-        error = f"{type(exc).__name__}: {exc}"[:500]
+        error = _format_exception(exc)
     else:
         for name in check.output_names:
             if name not in outputs:

@@ -266,7 +266,9 @@ def compare_outputs(
 
 
 def _format_exception(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:500]
+    """``"ExcType: message"`` (at most 500 characters); never a message that ends with nothing."""
+    message = str(exc).strip() or "(raised with no message)"
+    return f"{type(exc).__name__}: {message}"[:500]
 
 
 def run_check(check: Check, student_fn: Callable[..., Any], params: Mapping[str, Any]) -> None:
