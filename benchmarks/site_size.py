@@ -6,7 +6,8 @@ Two figures, for the site as built (``make book`` first; nothing is built here):
   number of files: what GitHub Pages serves (the limit checked by the tests is 15 MB);
 * **cold transfer per page**: each page of ``_toc.yml`` opened in a fresh headless Chromium
   (empty cache) from a local server, summing the bytes of every response the page requests
-  until the network is idle, after MathJax has typeset it (fonts and TeX extensions included).
+  until the network is idle, after MathJax has typeset it (fonts and TeX extensions included);
+  the local server does not compress, so these are uncompressed bytes.
 
 The figures are recorded with the date, the machine and the git commit in
 ``benchmarks/results/site_size.json``; ``site_size.md`` is rendered from it. Measuring the same
@@ -169,7 +170,8 @@ def render_markdown(rows: list[dict]) -> str:
         "Measured by `python -m benchmarks.site_size` on the built site (`make book`).",
         "*Site*: every file under `_build/html` (the limit is 15 MB). *Cold transfer*: the bytes",
         "of every response when a page is opened in a fresh headless Chromium with an empty",
-        "cache, after MathJax has typeset it.",
+        "cache, after MathJax has typeset it; bytes as served by a local `http.server`, which",
+        "does not compress (GitHub Pages sends text compressed, so readers receive less).",
         "",
         "| date (UTC) | commit | site (MB) | MathJax (MB) | files | cold transfer, mean page (MB) "
         "| heaviest page |",
