@@ -472,7 +472,11 @@ async () => {
     const no = div.querySelector(".eqno");
     const math = div.querySelector("mjx-container mjx-math");
     if (!no || !math) return;
-    const a = no.getBoundingClientRect(), b = math.getBoundingClientRect();
+    // the formula as seen: clipped to its container when the container scrolls
+    const a = no.getBoundingClientRect(), m = math.getBoundingClientRect();
+    const c = math.closest("mjx-container").getBoundingClientRect();
+    const b = {left: Math.max(m.left, c.left), right: Math.min(m.right, c.right),
+               top: m.top, bottom: m.bottom};
     if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom && b.top < a.bottom)
       overlaps.push(mathText(div));
   });
@@ -500,6 +504,9 @@ async () => {
         .map((el) => text(el).slice(0, 60)),
     tables: tables,
     formula_tab_stops: tabMath.length,
+    // what scrolls sideways must be reachable with the keyboard (a Tab stop that arrows scroll)
+    scrolling_not_focusable: displays.filter((el) => scrolls(el) && el.tabIndex < 0)
+        .map(mathText),
     formulas: document.querySelectorAll("mjx-container").length,
     favicon: (document.querySelector('link[rel~="icon"]') || {href: null}).href,
     index_links: Array.from(document.querySelectorAll('a[href*="genindex"], link[href*="genindex"]'))
@@ -538,6 +545,7 @@ class LayoutReport:
     outputs_scrolling: list[str]
     tables: list[dict]
     formula_tab_stops: int
+    scrolling_not_focusable: list[str]
     formulas: int
     favicon: str | None
     index_links: list[str]
@@ -649,6 +657,9 @@ def test_page_fits_the_screen(layouts: dict, name: str, width: int) -> None:
         f"{name} at {width}px is {report.scroll_width}px wide; sticking out: {report.wide}"
     )
     assert not report.equations_cut, f"{name} at {width}px: equations cut: {report.equations_cut}"
+    assert not report.equations_overlapping_number, (
+        f"{name} at {width}px: equations under their number: {report.equations_overlapping_number}"
+    )
     assert not [t for t in report.tables if t["wider"] and not t["scrollable"]], (
         f"{name} at {width}px: tables cut off: {report.tables}"
     )
@@ -691,6 +702,10 @@ def test_formulas_are_not_tab_stops(layouts: dict, name: str) -> None:
         assert report.formula_tab_stops == 0, (
             f"{name} at {width}px: {report.formula_tab_stops} of {report.formulas} formulas are "
             "Tab stops without scrolling (only a scrolling equation may be one)"
+        )
+        assert not report.scrolling_not_focusable, (
+            f"{name} at {width}px: equations that scroll sideways but cannot be reached with "
+            f"the keyboard: {report.scrolling_not_focusable}"
         )
 
 
