@@ -24,15 +24,16 @@ import datetime as dt
 import functools
 import http.server
 import json
-import re
 import sys
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
 
 from benchmarks.recording import Machine, describe_machine, git_commit, merge_run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from book_toc import toc_pages  # noqa: E402 - tools/ is not a package
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -52,23 +53,6 @@ class SiteSize:
     mathjax_bytes: int
     files: int
     pages: dict[str, dict[str, int]]  # docname -> {"bytes": ..., "requests": ...}
-
-
-def toc_pages(root: Path = REPO) -> list[str]:
-    """Docnames of ``_toc.yml``, root first."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    walk(toc.get("chapters", []))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
 
 
 def folder_bytes(folder: Path) -> tuple[int, int]:

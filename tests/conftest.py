@@ -1,6 +1,7 @@
 """Shared pytest set-up: quiet TensorFlow, a seeded random generator, the two check modes."""
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,9 @@ import course_pkg.checks as check
 from course_pkg.checks import capture
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The repository tools the tests share (tools/book_toc.py, tools/colab_sync.py) are scripts, not a
+# package: put their folder on the path once, here.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 
 @pytest.fixture

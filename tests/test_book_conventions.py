@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from book_toc import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -23,23 +24,7 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
 HOME = TOC["root"]
 
 
-def toc_chapters() -> list[str]:
-    """Every page of _toc.yml except the home page, in order."""
-    pages = []
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in TOC.get("parts", []):
-        walk(part.get("chapters"))
-    walk(TOC.get("chapters"))
-    return pages
-
-
-CHAPTERS = toc_chapters()
+CHAPTERS = toc_pages(ROOT)[1:]  # every chapter, without the home page
 NAMES = [Path(page).name for page in CHAPTERS]
 
 

@@ -14,25 +14,10 @@ import nbformat
 import pytest
 import yaml
 
+from book_toc import toc_pages
 from course_pkg.colab import setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return pages
 
 
 PAGES = toc_pages()

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from book_toc import toc_pages
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK_ROOT = Path(os.environ.get("COURSE_BOOK_ROOT", REPO)).resolve()
@@ -59,25 +60,6 @@ RAW_TEX = re.compile(
 )
 
 
-def _toc_pages(root: Path) -> list[str]:
-    """Docnames listed in ``_toc.yml`` (root first), e.g. ``["book/intro", "book/bptt", ...]``."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-            for part in entry.get("parts", []):
-                walk(part.get("chapters", []))
-
-    walk(toc.get("chapters", []))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
-
-
 def _expected_colab_url(root: Path, page: str) -> str:
     """The Colab URL of ``page``'s paired notebook, built from ``_config.yml``'s repository."""
     config = yaml.safe_load((root / "_config.yml").read_text())
@@ -91,7 +73,7 @@ def _expected_colab_url(root: Path, page: str) -> str:
     return f"{COLAB}/github/{org}/{repo}/blob/{branch}/{path}"
 
 
-PAGES = _toc_pages(BOOK_ROOT)
+PAGES = toc_pages(BOOK_ROOT)
 
 
 def _require_site() -> None:

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from book_toc import toc_pages
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "colab"
 REQUIREMENTS = ROOT / "tools" / "colab_requirements.txt"
@@ -124,9 +126,7 @@ def make_venv(python: str, venv: Path) -> Path:
 
 
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
-    sys.path.insert(0, str(root / "tools"))
-    from colab_sync import toc_pages
-
+    """The paired notebook of every page of ``_toc.yml``, home page first."""
     return [root / f"{page}.ipynb" for page in toc_pages(root)]
 
 

@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import nbformat
 import yaml
+from book_toc import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ("rnn_from_scratch", "lstm_and_gru")
@@ -124,22 +125,6 @@ Outside Colab the first cell says how to install the package instead
 would, in a Python 3.13 venv with only Colab's packages at Colab's versions
 (`tools/colab_requirements.txt`).
 {README_END}"""
-
-
-def toc_pages(root: Path = ROOT) -> list[str]:
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return pages
 
 
 def first_cell_of_page(text: str) -> re.Match | None:
