@@ -39,8 +39,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from book_toc import toc_pages
-
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "colab"
 REQUIREMENTS = ROOT / "tools" / "colab_requirements.txt"
@@ -127,6 +125,10 @@ def make_venv(python: str, venv: Path) -> Path:
 
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
     """The paired notebook of every page of ``_toc.yml``, home page first."""
+    # Imported here, not at the top: this file is also the executor that runs inside the Colab
+    # venv, which has no PyYAML.
+    from book_toc import toc_pages
+
     return [root / f"{page}.ipynb" for page in toc_pages(root)]
 
 
