@@ -7,9 +7,14 @@ Each recipe reproduces a published finding at small scale, with seeds and severa
 - ``forget_bias``: a forget-gate bias of one helps an LSTM learn (Jozefowicz et al., 2015).
 - ``lstm_ablation``: which parts of the LSTM matter (Greff et al., 2017).
 
-Every recipe has the presets "test" (seconds), "book" (run live in the book) and "full" (the
-committed results, shipped with the package in ``course_pkg/recipes/results``), and is run from
-the command line::
+Each application chapter has a recipe too (:data:`APPLICATIONS`: sentiment, slot filling,
+translation and the reversed-source experiment, music, and the RNN/Transformer/minGRU comparison),
+trained by the shared loop of ``course_pkg.recipes.training`` on the hardware of
+``course_pkg.recipes.hardware``.
+
+Every reproduction has the presets "test" (seconds), "book" (run live in the book) and "full" (the
+committed results, shipped with the package in ``course_pkg/recipes/results``); applications add
+"colab" (one T4 in at most 15 minutes, mixed precision). All are run from the command line::
 
     python -m course_pkg.recipes adding_problem --preset full --out course_pkg/recipes/results
 
@@ -32,7 +37,12 @@ from ._common import (  # noqa: E402 - after the check, so a missing NumPy is ex
     PRESET_NAMES, command_line, format_table, load_result, report, result_path,
 )
 
-RECIPES = ("adding_problem", "forget_bias", "lstm_ablation")
+#: Reproductions of published findings (presets test / book / full; runs x seeds, MSE summaries).
+REPRODUCTIONS = ("adding_problem", "forget_bias", "lstm_ablation")
+#: Application chapters (presets test / book / colab / full; ``course_pkg.recipes.training.fit``,
+#: checkpoints, mixed precision and data parallelism on GPUs).
+APPLICATIONS = ("sentiment", "slot_filling", "translation", "reversed_source", "music", "after_rnns")
+RECIPES = REPRODUCTIONS + APPLICATIONS
 
 
 def recipe_module(name: str) -> Any:
@@ -48,14 +58,25 @@ def recipe_module(name: str) -> Any:
 
 
 def run_recipe(name: str, preset: str = "book", out: str | None = None,
-               progress: Callable[[dict], None] | None = None) -> dict:
+               progress: Callable[[dict], None] | None = None, **options: Any) -> dict:
     """Run a recipe's preset; write ``out/<name>_<preset>.json`` when ``out`` is given.
 
+    Args:
+        name, preset: the recipe (:data:`RECIPES`) and its preset.
+        out: folder of the JSON result (None: not written).
+        progress: called with a record after each run (reproductions) or epoch (applications).
+        options: application recipes also take ``run_dir`` (checkpoints, resumed from) and
+            ``hardware`` (a ``course_pkg.recipes.hardware.Hardware``; default: the preset's).
+
     Returns:
-        The result document (see ``course_pkg.recipes._common.result_document``).
+        The result document (``course_pkg.recipes._common.result_document`` for reproductions,
+        ``course_pkg.recipes.training.application_document`` for applications).
     """
-    return recipe_module(name).run(preset, out=out, progress=progress)
+    if options and name not in APPLICATIONS:
+        raise ValueError(f"run_recipe: {name} takes no options, got {sorted(options)}")
+    return recipe_module(name).run(preset, out=out, progress=progress, **options)
 
 
-__all__ = ["PRESET_NAMES", "RECIPES", "command_line", "format_table", "load_result",
+__all__ = ["APPLICATIONS", "PRESET_NAMES", "RECIPES", "REPRODUCTIONS", "command_line",
+           "format_table", "load_result",
            "recipe_module", "report", "result_path", "run_recipe"]

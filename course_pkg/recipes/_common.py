@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-PRESET_NAMES = ("test", "book", "full")
+PRESET_NAMES = ("test", "book", "colab", "full")
 SCHEMA_VERSION = 1
 
 
