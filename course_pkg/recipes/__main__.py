@@ -17,6 +17,20 @@ def _reproduction_line(record: dict) -> str:
             f"{record['wall_s']:.1f} s")
 
 
+def _hardware(args: argparse.Namespace):
+    """The preset's hardware with the command line's overrides (None: the recipe decides)."""
+    if args.precision is None and args.cpu_devices is None:
+        return None
+    import dataclasses
+
+    from .hardware import hardware_for, split_cpu
+
+    devices = split_cpu(args.cpu_devices) if args.cpu_devices and args.cpu_devices > 1 else None
+    hardware = hardware_for(args.preset)
+    changes = {"precision": args.precision, "devices": devices}
+    return dataclasses.replace(hardware, **{k: v for k, v in changes.items() if v is not None})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_pkg.recipes",
@@ -30,12 +44,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", default=None,
                         help="applications: folder for the checkpoint written every epoch and the "
                              "CSV log; a run started again with it resumes where it stopped")
+    parser.add_argument("--precision", default=None,
+                        choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                        help="applications: override the preset's precision (default: float32 on "
+                             "CPU and for test/book; mixed float16 on a T4, bfloat16 on A100/H100)")
+    parser.add_argument("--cpu-devices", type=int, default=None, metavar="N",
+                        help="applications: split the CPU into N devices and train data parallel "
+                             "over them, to try data parallelism without GPUs")
     parser.add_argument("--quiet", action="store_true", help="do not print a line per run or epoch")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     application = args.recipe in APPLICATIONS
-    if args.run_dir is not None and not application:
-        parser.error(f"--run-dir is for the application recipes {list(APPLICATIONS)}")
+    for flag, value in (("--run-dir", args.run_dir), ("--precision", args.precision),
+                        ("--cpu-devices", args.cpu_devices)):
+        if value is not None and not application:
+            parser.error(f"{flag} is for the application recipes {list(APPLICATIONS)}")
+    if args.cpu_devices is not None and args.cpu_devices < 1:
+        parser.error(f"--cpu-devices expected a positive integer, got {args.cpu_devices}")
 
     def progress(record: dict) -> None:
         if args.quiet:
@@ -48,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(_reproduction_line(record), flush=True)
 
-    options = {"run_dir": args.run_dir} if application else {}
+    options = {"run_dir": args.run_dir, "hardware": _hardware(args)} if application else {}
     try:
         document = run_recipe(args.recipe, args.preset, out=args.out, progress=progress, **options)
     except ValueError as exc:
