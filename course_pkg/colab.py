@@ -33,6 +33,7 @@ import sys
 from course_pkg._published import REF, REPOSITORY_URL
 
 __all__ = [
+    "APP_REQUIREMENTS", "ensure_packages",
     "in_colab", "has_gpu", "setup", "disable_tf32", "install_command", "setup_cell",
     "REPOSITORY_URL", "REF", "PACKAGE_SOURCE", "PACKAGE_ENV", "SETUP_CELL_TEMPLATE",
 ]
@@ -122,6 +123,51 @@ def has_gpu() -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return result.returncode == 0 and "GPU" in result.stdout
+
+
+#: What the application chapters import beyond Colab's own packages, by import name, with the
+#: pip requirement that :func:`ensure_packages` installs on Colab (the versions tested in CI,
+#: constraints.txt). scikit-learn, pandas and babel are part of Colab's runtime already.
+APP_REQUIREMENTS = {
+    "sacrebleu": "sacrebleu==2.6.0",
+    "seqeval": "seqeval==1.2.2",
+    "num2words": "num2words==0.5.14",
+    "sklearn": "scikit-learn>=1.3",
+    "babel": "babel>=2.12",
+}
+
+
+def ensure_packages(*modules: str) -> None:
+    """Make sure the application libraries ``modules`` (import names) can be imported.
+
+    On Colab the missing ones are installed (``pip install``, pinned by :data:`APP_REQUIREMENTS`)
+    the first time a chapter needs them. Elsewhere nothing is installed behind your back: a
+    missing one raises :class:`course_pkg.MissingDependencyError` naming the command.
+
+    Raises:
+        ValueError: a module the course does not know how to install.
+        course_pkg.MissingDependencyError: a module is missing outside Colab.
+    """
+    import importlib.util
+
+    from course_pkg import MissingDependencyError
+
+    unknown = [m for m in modules if m not in APP_REQUIREMENTS]
+    if unknown:
+        raise ValueError(f"ensure_packages: expected modules of {sorted(APP_REQUIREMENTS)}, "
+                         f"got {unknown}")
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if not missing:
+        return
+    requirements = [APP_REQUIREMENTS[m] for m in missing]
+    if in_colab():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *requirements], check=True)
+        importlib.invalidate_caches()
+        return
+    raise MissingDependencyError(
+        f"the application chapters need {', '.join(missing)}, which is not installed in this "
+        f'Python; install it with: pip install "rnn-course[apps]" (or: pip install '
+        f"{' '.join(requirements)})", name=missing[0])
 
 
 def install_command(source: str | None = None) -> list[str]:

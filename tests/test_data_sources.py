@@ -111,3 +111,16 @@ def test_cache_folder_comes_from_the_environment(remote, monkeypatch, tmp_path):
     source, url, _ = remote
     monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path / "env-cache"))
     assert cached_download(source, url=url) == tmp_path / "env-cache" / "data.csv"
+
+
+def test_a_missing_application_library_names_the_extra(monkeypatch):
+    from course_pkg import MissingDependencyError
+    from course_pkg import colab
+
+    monkeypatch.setitem(colab.APP_REQUIREMENTS, "no_such_metric_lib", "no-such-metric-lib==1.0")
+    with pytest.raises(MissingDependencyError, match=r"need no_such_metric_lib, .* pip install "
+                                                     r"\"rnn-course\[apps\]\" \(or: pip install "
+                                                     r"no-such-metric-lib==1.0\)"):
+        colab.ensure_packages("sacrebleu", "no_such_metric_lib")
+    with pytest.raises(ValueError, match="ensure_packages: expected modules of"):
+        colab.ensure_packages("left_pad")

@@ -61,6 +61,13 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def _in_colab() -> bool:
     return "google.colab" in sys.modules
 
@@ -117,15 +124,12 @@ class PackagedSource:
             DataChecksumError: the file is there but its bytes differ from the checked ones.
         """
         spec = importlib.util.find_spec(self.module)
-        if spec is None and _in_colab():
-            self._install()
+        if _in_colab() and (spec is None or _installed_version(self.distribution) != self.version):
+            self._install()  # Colab's runtime lacks the package or has another version of it
             spec = importlib.util.find_spec(self.module)
         if spec is None or not spec.submodule_search_locations:
             raise self._missing(f"the package {self.distribution!r} is not installed")
-        try:
-            installed = importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            installed = None
+        installed = _installed_version(self.distribution)
         if installed != self.version:
             raise self._missing(f"{self.distribution} {self.version} is needed, found {installed}")
         path = Path(list(spec.submodule_search_locations)[0]) / self.path
