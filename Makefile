@@ -27,10 +27,12 @@ _build/html/.built:
 	$(MAKE) book
 
 # Run every test; builds the book first when it has not been built yet. The Keras tests run
-# a second time on the JAX backend.
+# a second time on the JAX backend: the cells, the shared training loop, the application models
+# and every application recipe (test preset, two devices, kill and resume).
 test: setup _build/html/.built
 	$(BIN)/pytest
-	KERAS_BACKEND=jax $(BIN)/pytest -m keras -p no:cacheprovider tests/test_cells_*.py
+	KERAS_BACKEND=jax $(BIN)/pytest -m keras -p no:cacheprovider tests/test_cells_*.py \
+	  tests/test_training.py tests/test_models_applications.py tests/test_recipes_applications.py
 
 # Generate the student release from assignments/source and check that the source scores
 # full marks and the release scores zero.

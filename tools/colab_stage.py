@@ -10,7 +10,9 @@
    ``google.colab`` simulated (a ``sitecustomize`` puts a module of that name into
    ``sys.modules``), so its set-up cell takes the Colab path. There is no network: the cell
    installs the wheel, named by ``RNN_COURSE_PACKAGE`` (see ``course_pkg.colab.PACKAGE_ENV``),
-   and ``PIP_NO_INDEX=1`` makes any other download fail.
+   and ``PIP_NO_INDEX=1`` makes any other download fail. What an application chapter installs on
+   Colab from PyPI (sacrebleu, seqeval...) comes from a wheelhouse built once from the registry
+   (``tools/colab_wheelhouse.txt``) through ``PIP_FIND_LINKS``.
 4. Print a table (notebook, result, seconds) and the summary. A book notebook passes when every
    cell runs. A release notebook passes when it fails only where a student has work to do: every
    error is in a graded test cell, caused by an unanswered stub (``NotImplementedError``) and
@@ -42,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "colab"
 REQUIREMENTS = ROOT / "tools" / "colab_requirements.txt"
+WHEELHOUSE_LIST = ROOT / "tools" / "colab_wheelhouse.txt"
 PACKAGE_ENV = "RNN_COURSE_PACKAGE"  # = course_pkg.colab.PACKAGE_ENV (tests/test_colab.py checks)
 COLAB_PYTHON = "3.13"
 CELL_TIMEOUT_S = 600
@@ -123,6 +126,24 @@ def make_venv(python: str, venv: Path) -> Path:
     return vpy
 
 
+def make_wheelhouse(vpy: Path, folder: Path) -> Path:
+    """The wheels a chapter installs on Colab from PyPI (``tools/colab_wheelhouse.txt``), built
+    once from the registry; the notebooks install from this folder only (no index)."""
+    stamp = folder / ".stamp"
+    want = hashlib.sha256(WHEELHOUSE_LIST.read_bytes() + str(vpy).encode()).hexdigest()[:16]
+    if stamp.is_file() and stamp.read_text() == want:
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    proc = subprocess.run([str(vpy), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder),
+                           "-r", str(WHEELHOUSE_LIST)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"building the wheelhouse failed:\n{proc.stdout}\n{proc.stderr}")
+    stamp.write_text(want)
+    return folder
+
+
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
     """The paired notebook of every page of ``_toc.yml``, home page first."""
     # Imported here, not at the top: this file is also the executor that runs inside the Colab
@@ -136,7 +157,8 @@ def release_notebooks(root: Path = ROOT) -> list[Path]:
     return sorted((root / "assignments" / "release").glob("*/*.ipynb"))
 
 
-def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path) -> dict:
+def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path,
+            wheelhouse: Path) -> dict:
     """Execute one notebook alone in an empty folder, as a fresh Colab runtime would."""
     subprocess.run([str(vpy), "-m", "pip", "uninstall", "-q", "-y", "rnn-course"],
                    check=True, capture_output=True)
@@ -150,7 +172,8 @@ def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path) -
     env.update({
         "PYTHONPATH": str(site_dir),        # sitecustomize: google.colab is in sys.modules
         PACKAGE_ENV: str(wheel),            # the set-up cell installs this wheel
-        "PIP_NO_INDEX": "1",                # and nothing from the network
+        "PIP_NO_INDEX": "1",                # and nothing from the network:
+        "PIP_FIND_LINKS": str(wheelhouse),  # what a chapter installs comes from the wheelhouse
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PATH": os.pathsep.join([str(vpy.parent), env.get("PATH", "")]),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -199,6 +222,10 @@ def host_main(args: argparse.Namespace) -> int:
     vpy = make_venv(python, WORK / "venv")
     print(f"colab stage: venv {vpy.parent.parent.relative_to(ROOT)} with tools/colab_requirements.txt "
           f"({time.perf_counter() - t0:.0f} s)")
+    t0 = time.perf_counter()
+    wheelhouse = make_wheelhouse(vpy, WORK / "wheelhouse")
+    print(f"colab stage: wheelhouse {wheelhouse.relative_to(ROOT)} with tools/colab_wheelhouse.txt "
+          f"({time.perf_counter() - t0:.0f} s)")
     site_dir = WORK / "site"
     site_dir.mkdir(exist_ok=True)
     (site_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -207,7 +234,7 @@ def host_main(args: argparse.Namespace) -> int:
         jobs = [(nb, kind) for nb, kind in jobs if nb.stem in args.only]
     results = []
     for notebook, kind in jobs:
-        result = run_one(vpy, notebook, kind, wheel, site_dir)
+        result = run_one(vpy, notebook, kind, wheel, site_dir, wheelhouse)
         print(f"colab stage: {result['notebook']}: {'passed' if result['passed'] else 'FAILED'} "
               f"in {result['seconds']:.1f} s", flush=True)
         results.append(result)
