@@ -189,3 +189,18 @@ def test_figures_use_the_course_style():
     fig = plots.plot_loss_curve([3.0, 2.0, 1.0])
     ax = fig.axes[0]
     assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+
+
+def test_plot_history_draws_training_and_validation_per_panel():
+    from course_pkg.plots import plot_history
+
+    history = {"loss": [0.7, 0.5], "val_loss": [0.72, 0.6], "accuracy": [0.5, 0.8],
+               "val_accuracy": [0.5, 0.75]}
+    fig = plot_history(history, "accuracy", baseline=0.7, baseline_label="majority")
+    loss_ax, metric_ax = fig.axes
+    assert [len(line.get_xdata()) for line in loss_ax.get_lines()] == [2, 2]
+    assert len(metric_ax.get_lines()) == 3  # training, validation, baseline
+    assert metric_ax.get_legend().get_texts()[-1].get_text() == "majority 0.7"
+    assert len(plot_history({"loss": [1.0, 0.5]}).axes) == 1
+    with pytest.raises(ValueError, match="metric 'f1' is not in the history"):
+        plot_history(history, "f1")

@@ -3,7 +3,7 @@
 - ``style``: the shared palette, rcParams and figure factory.
 - ``unrolled``: computational graphs (input/output patterns, folded and unrolled RNNs, TBPTT).
 - ``gradients``: gradient norms against distance in time, gradient clipping.
-- ``training``: loss curves.
+- ``training``: loss curves, and the per-epoch learning curves of the application recipes.
 - ``gates``: gate values of a trained LSTM/GRU over a real sequence (traces, heat maps).
 - ``cell_diagram``: the inside of one LSTM (vanilla, peephole, coupled) or GRU step.
 - ``architectures``: deep (stacked) and bidirectional RNNs, clockwork RNN schedules.
@@ -21,7 +21,7 @@ from .experiments import plot_final_scores, plot_learning_curves
 from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
 from .style import COLORS, course_style, new_figure
-from .training import plot_loss_curve, smooth
+from .training import plot_history, plot_loss_curve, smooth
 from .unrolled import (
     PATTERNS,
     draw_folded_and_unrolled,
@@ -38,7 +38,7 @@ __all__ = [
     "PATTERNS", "draw_unrolled", "draw_patterns", "draw_folded_and_unrolled", "draw_tbptt",
     "tbptt_windows", "node_gids", "edge_gids",
     "plot_gradient_norms", "plot_clipping",
-    "plot_loss_curve", "smooth",
+    "plot_loss_curve", "plot_history", "smooth",
     "plot_gate_traces", "plot_gate_heatmap",
     "LSTM_DIAGRAMS", "GRU_CONVENTIONS", "draw_lstm_cell", "draw_gru_cell",
     "draw_deep_rnn", "draw_bidirectional", "plot_clockwork_schedule",

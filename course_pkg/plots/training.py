@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from .style import SERIES, course_style, new_figure
 
-__all__ = ["smooth", "plot_loss_curve"]
+__all__ = ["smooth", "plot_loss_curve", "plot_history"]
 
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
@@ -79,4 +79,55 @@ def plot_loss_curve(
         if title:
             ax.set_title(title)
         ax.legend()
+    return fig
+
+
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    metric: str | None = None,
+    *,
+    baseline: float | None = None,
+    baseline_label: str = "baseline",
+    loss_label: str = "loss",
+    metric_label: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Learning curves of a Keras run, per epoch: the loss on the left, one metric on the right,
+    training (solid) and validation (dashed) each, as ``course_pkg.recipes.training.fit`` records
+    them.
+
+    Args:
+        history: ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``, one value per
+            epoch (E,).
+        metric: the key of the right panel (e.g. ``"accuracy"``); None draws the loss alone.
+        baseline: a dashed horizontal line on the metric's panel (on the loss's without a metric),
+            e.g. the simple baseline's accuracy.
+        baseline_label, loss_label, metric_label, title: labels.
+
+    Returns:
+        A figure with 1 or 2 axes.
+    """
+    if "loss" not in history or not len(history["loss"]):
+        raise ValueError(f"plot_history: history needs a non-empty 'loss', got keys {sorted(history)}")
+    if metric is not None and metric not in history:
+        raise ValueError(f"plot_history: metric {metric!r} is not in the history {sorted(history)}")
+    panels = [("loss", loss_label)] + ([(metric, metric_label or metric)] if metric else [])
+    fig, axes = new_figure(ncols=len(panels), width=6.8 if metric else 4.8, height=3.0)
+    with course_style():
+        for ax, (key, label) in zip(axes, panels):
+            for j, (name, style) in enumerate(((key, "-"), (f"val_{key}", "--"))):
+                if name in history:
+                    values = np.asarray(history[name], dtype=np.float64)
+                    epochs = np.arange(1, values.size + 1)
+                    ax.plot(epochs, values, style, marker="o", markersize=3, color=SERIES[j],
+                            label="validation" if name.startswith("val_") else "training")
+            if baseline is not None and (key == metric or metric is None):
+                ax.axhline(baseline, color="black", linestyle=":", linewidth=1.0,
+                           label=f"{baseline_label} {baseline:.3g}")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(label)
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.legend(frameon=False)
+        if title:
+            fig.suptitle(title)
     return fig
