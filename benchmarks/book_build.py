@@ -6,6 +6,10 @@ Both phases run the CI command, ``jupyter-book build . --all -W -n --keep-going`
 * **cached**: the same command again; ``--all`` re-renders every page, but notebook outputs come
   from the jupyter-cache that the cold build left in ``_build/.jupyter_cache``.
 
+The cold build also records each page's execution time, as jupyter-cache measured it
+(``execution_seconds`` of every notebook in ``_build/.jupyter_cache/global.db``): an application
+chapter's budget is 45 s on the 2-core machine, its live training included.
+
 The figures are recorded with the date, the machine (CPU model, cores, memory, load average at the
 start) and the git commit in ``benchmarks/results/book_build.json``; ``book_build.md`` is rendered
 from it. Measuring the same commit on the same machine again replaces that row; anything else is
@@ -54,6 +58,7 @@ class BuildTiming:
     pages: int
     cold_s: float
     cached_s: float
+    page_seconds: dict[str, float]
 
 
 def jupyter_book_executable() -> str:
@@ -82,6 +87,29 @@ def timed_build(path_output: Path, log: Path) -> tuple[float, int]:
     return seconds, status
 
 
+#: The most seconds one page may take to execute in the cold build (its live training included).
+PAGE_BUDGET_S = 45.0
+
+
+def page_execution_seconds(build_dir: Path) -> dict[str, float]:
+    """Seconds each notebook page took to execute, from the jupyter-cache of ``build_dir``,
+    keyed by its path relative to the repository (``book/lstm.md``); pages in table order."""
+    import sqlite3
+
+    database = build_dir / ".jupyter_cache" / "global.db"
+    if not database.is_file():
+        return {}
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT uri, data FROM nbcache").fetchall()
+    seconds = {}
+    for uri, data in rows:
+        value = json.loads(data or "{}").get("execution_seconds")
+        if value is not None:
+            path = Path(uri)
+            seconds[str(path.relative_to(REPO)) if path.is_relative_to(REPO) else uri] = round(value, 1)
+    return dict(sorted(seconds.items(), key=lambda item: -item[1]))
+
+
 def measure(path_output: Path = REPO, log_dir: Path | None = None) -> BuildTiming:
     """Delete ``path_output/_build``, build cold, build again cached; return the timings.
 
@@ -102,6 +130,8 @@ def measure(path_output: Path = REPO, log_dir: Path | None = None) -> BuildTimin
         if status != 0:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
             raise RuntimeError(f"the {phase} build failed (exit {status}); end of {log}:\n{tail}")
+        if phase == "cold":
+            page_seconds = page_execution_seconds(build_dir)
     html = build_dir / "html"
     pages = sum(1 for page in html.rglob("*.html")
                 if page.parent != html and not page.relative_to(html).parts[0].startswith("_"))
@@ -115,6 +145,7 @@ def measure(path_output: Path = REPO, log_dir: Path | None = None) -> BuildTimin
         pages=pages,
         cold_s=round(seconds["cold"], 1),
         cached_s=round(seconds["cached"], 1),
+        page_seconds=page_seconds,
     )
 
 
@@ -166,6 +197,13 @@ def render_markdown(rows: list[dict]) -> str:
             f"| {machine['load_average_1min']} | {row['pages']} | {row['cold_s']:.1f} "
             f"| {row['cached_s']:.1f} | {ratio:.1f}x |"
         )
+    latest = max(rows, key=lambda r: r["date"]) if rows else None
+    if latest and latest.get("page_seconds"):
+        lines += ["", f"## Execution time per page, cold build of `{latest['commit']}`", "",
+                  f"Budget: {PAGE_BUDGET_S:.0f} s per page on the 2-core machine, live training included.",
+                  "", "| page | seconds | within budget |", "|---|---|---|"]
+        for page, value in latest["page_seconds"].items():
+            lines.append(f"| `{page}` | {value:.1f} | {'yes' if value <= PAGE_BUDGET_S else '**no**'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -190,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{timing.machine.cores} cores ({timing.machine.cpu_model}); "
         f"recorded in {args.results / 'book_build.json'}"
     )
+    for page, value in timing.page_seconds.items():
+        flag = "" if value <= PAGE_BUDGET_S else f"  over the {PAGE_BUDGET_S:.0f} s budget"
+        print(f"[book_build]   {page:<36} {value:6.1f} s{flag}")
     return 0
 
 
