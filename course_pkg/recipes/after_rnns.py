@@ -65,7 +65,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "task": {"T": 64, "classes": 8, "n_train": 2000, "n_test": 1000, "window": (0.0, 1.0)},
         "train": {"epochs": 5, "batch_size": 64, "learning_rate": 1e-2},
         "sizes": _SMALL,
-        "timing": {"lengths": [64, 128, 256, 512, 1024, 2048], "batch": 4, "repeats": 2,
+        "timing": {"lengths": [64, 256, 1024, 2048], "batch": 4, "repeats": 3,
                    "sizes": _SMALL},
         "streaming": {"lengths": [64, 256, 1024, 2048], "batch": 1, "repeats": 20,
                       "sizes": _SMALL},
@@ -87,7 +87,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "sizes": _WIDE,
         "timing": {"lengths": [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384], "batch": 32,
                    "repeats": 10, "sizes": _WIDE},
-        "streaming": {"lengths": [64, 256, 1024, 4096, 16384, 65536], "batch": 1, "repeats": 100,
+        "streaming": {"lengths": [64, 256, 1024, 4096, 16384, 32768], "batch": 1, "repeats": 100,
                       "sizes": _WIDE},
         "seed": 0,
     },
@@ -251,6 +251,12 @@ def gradient_step(model, jit_compile: bool = False, polymorphic: bool = False) -
                               "(tensorflow or jax)")
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}"
+    return any(tag in text for tag in ("ResourceExhausted", "RESOURCE_EXHAUSTED", "OOM",
+                                       "out of memory", "Out of memory"))
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
     out = fn()
@@ -299,27 +305,40 @@ def time_training_steps(
         step = None
         for T in lengths:
             task = marked_token_recall(batch, T, classes, window=(0.0, 1.0), rng=seed)
-            if step is None or not polymorphic:
-                extra = {"maxlen": lengths[-1]} if kind == "transformer" and polymorphic else {}
-                model = build_classifier(kind, None if polymorphic else T, vocab, classes,
-                                         **sizes[kind], **extra)
-                step = gradient_step(model, jit_compile, polymorphic)
-            step(task.x, task.y)  # trace or compile, warm up
-            times = []
-            peak = memory.measure(lambda: times.append(_timed(lambda: step(task.x, task.y))[1]))
-            while len(times) < repeats and sum(times) < budget_s:
-                times.append(_timed(lambda: step(task.x, task.y))[1])
+            record = {"kind": kind, "T": T, "batch": batch, "memory_method": memory.method,
+                      "device": memory.device}
+            try:
+                if step is None or not polymorphic:
+                    extra = {"maxlen": lengths[-1]} if kind == "transformer" and polymorphic else {}
+                    model = build_classifier(kind, None if polymorphic else T, vocab, classes,
+                                             **sizes[kind], **extra)
+                    step = gradient_step(model, jit_compile, polymorphic)
+                step(task.x, task.y)  # trace or compile, warm up
+                times = []
+                peak = memory.measure(
+                    lambda: times.append(_timed(lambda: step(task.x, task.y))[1]))
+                while len(times) < repeats and sum(times) < budget_s:
+                    times.append(_timed(lambda: step(task.x, task.y))[1])
+            except Exception as exc:  # a longer sequence than the device holds: say so, go on
+                if not _out_of_memory(exc):
+                    raise
+                record.update({"step_s": None, "step_s_median": None, "steps_timed": 0,
+                               "tokens_per_s": None, "peak_bytes": None, "params": None,
+                               "error": "out of memory"})
+                records.append(record)
+                if progress is not None:
+                    progress(record)
+                break  # longer sequences would not fit either
             params = model.count_params()
             if kind == "transformer" and polymorphic:  # count the position table at this T
                 params -= (lengths[-1] - T) * sizes[kind]["embed"]
-            record = {"kind": kind, "T": T, "batch": batch, "step_s": min(times),
-                      "step_s_median": statistics.median(times), "steps_timed": len(times),
-                      "tokens_per_s": batch * T / min(times), "peak_bytes": peak,
-                      "params": params, "memory_method": memory.method, "device": memory.device}
+            record.update({"step_s": min(times), "step_s_median": statistics.median(times),
+                           "steps_timed": len(times), "tokens_per_s": batch * T / min(times),
+                           "peak_bytes": peak, "params": params})
             records.append(record)
             if progress is not None:
                 progress(record)
-        del model, step
+        model = step = None
         keras.backend.clear_session()
     return records
 
@@ -419,13 +438,20 @@ def streaming_costs(
         records.append({"kind": "attention_cached", "t": t,
                         "step_s": _best_time(attend, (q, K, V), repeats),
                         "state_floats": 2 * t * E, "device": device})
-        encoder = build_classifier("transformer", t + 1, vocab, classes, **sizes["transformer"])
-        tokens = rng.integers(0, vocab, size=(batch, t + 1)).astype("int32")
-        forward = _compiled(lambda x, encoder=encoder: encoder(x, training=False))
-        records.append({"kind": "transformer_recompute", "t": t,
-                        "step_s": _best_time(forward, (tokens,), max(3, repeats // 4)),
-                        "state_floats": t * E, "device": device})
-        del encoder
+        record = {"kind": "transformer_recompute", "t": t, "state_floats": t * E,
+                  "device": device}
+        try:
+            encoder = build_classifier("transformer", t + 1, vocab, classes,
+                                       **sizes["transformer"])
+            tokens = rng.integers(0, vocab, size=(batch, t + 1)).astype("int32")
+            forward = _compiled(lambda x, encoder=encoder: encoder(x, training=False))
+            record["step_s"] = _best_time(forward, (tokens,), max(3, repeats // 4))
+        except Exception as exc:
+            if not _out_of_memory(exc):
+                raise
+            record.update({"step_s": None, "error": "out of memory"})
+        records.append(record)
+        encoder = forward = None
     return records
 
 
@@ -519,7 +545,31 @@ def format_progress(record: dict) -> str:
     return f"{record.get('model', '')}  {format_epoch(record)}"
 
 
+def timing_table(timing: Sequence[dict]) -> str:
+    """The training-step records as a text table: one row per T, time (ms) and peak (MiB) of each
+    model (``-`` where memory was not measured)."""
+    kinds = [k for k in KINDS if any(r["kind"] == k for r in timing)]
+    cell = {(r["kind"], r["T"]): r for r in timing}
+    names = {"lstm": "LSTM", "transformer": "Transformer", "min_gru": "minGRU"}
+    head = (f"{'T':>6} | " + " ".join(f"{names[k] + ' ms':>15}" for k in kinds) + " | "
+            + " ".join(f"{names[k] + ' MiB':>16}" for k in kinds))
+    lines = [head, "-" * len(head)]
+    for T in sorted({r["T"] for r in timing}):
+        times = " ".join(f"{cell[k, T]['step_s'] * 1e3:15.1f}"
+                         if (k, T) in cell and cell[k, T]["step_s"] is not None
+                         else f"{cell[k, T].get('error', '') if (k, T) in cell else '':>15}"
+                         for k in kinds)
+        peaks = " ".join(
+            f"{cell[k, T]['peak_bytes'] / 2 ** 20:16.1f}"
+            if (k, T) in cell and cell[k, T]["peak_bytes"] is not None else f"{'-':>16}"
+            for k in kinds)
+        lines.append(f"{T:>6} | {times} | {peaks}")
+    return "\n".join(lines)
+
+
 def _timing_line(record: dict) -> str:
+    if record.get("step_s") is None:
+        return f"timing {record['kind']:<11} T={record['T']:<5} {record.get('error', 'failed')}"
     peak = record["peak_bytes"]
     memory = "memory not measured" if peak is None else f"peak {peak / 2 ** 20:.1f} MiB"
     return (f"timing {record['kind']:<11} T={record['T']:<5} step {record['step_s'] * 1e3:8.1f} ms"
@@ -576,9 +626,10 @@ def run(preset: str = "book", out=None, progress: Callable[[dict], None] | None 
             repeats=streaming_cfg["repeats"], sizes=streaming_cfg["sizes"],
             classes=config["task"]["classes"], seed=config["seed"])
     for record in streaming:
+        cost = (record.get("error", "failed") if record["step_s"] is None
+                else f"{record['step_s'] * 1e6:9.0f} us per new token")
         note({"stage": "streaming", **record,
-              "line": f"streaming {record['kind']:<22} t={record['t']:<6} "
-                      f"{record['step_s'] * 1e6:9.0f} us per new token"})
+              "line": f"streaming {record['kind']:<22} t={record['t']:<6} {cost}"})
     keras.backend.clear_session()
 
     # (b)
@@ -588,7 +639,7 @@ def run(preset: str = "book", out=None, progress: Callable[[dict], None] | None 
     metrics: dict[str, Any] = {f"accuracy_{k}": v["accuracy"] for k, v in training.items()}
     metrics["chance_accuracy"] = 1.0 / config["task"]["classes"]
     for record in timing:
-        if record["T"] == longest:
+        if record["T"] == longest and record["step_s"] is not None:
             metrics[f"step_ms_{record['kind']}_T{longest}"] = round(record["step_s"] * 1e3, 2)
             if record["peak_bytes"] is not None:
                 metrics[f"peak_mib_{record['kind']}_T{longest}"] = round(
