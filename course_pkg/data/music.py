@@ -49,7 +49,7 @@ from .sources import PackagedSource, RemoteSource, cached_download
 
 __all__ = [
     "DEFAULT_COLLECTIONS", "ESSEN_COLLECTIONS", "NOTTINGHAM", "TUNE_SEPARATOR", "MusicData",
-    "Tune", "abc_notes", "essen_source", "essen_tunes", "load_folk_tunes", "load_nottingham",
+    "Tune", "abc_notes", "bar_durations", "essen_source", "essen_tunes", "load_folk_tunes", "load_nottingham",
     "nottingham_tunes", "parse_abc", "parse_abc_tunes", "split_tunes", "stream_batches",
     "tune_statistics",
 ]
@@ -424,24 +424,88 @@ def abc_notes(abc: str) -> list[tuple[float, float, int]] | None:
     return notes
 
 
-def tune_statistics(abc: str) -> dict[str, Any]:
-    """How well-formed a tune is, as music21 reads it.
+_NOTE = re.compile(r"(?:\^{1,2}|_{1,2}|=)?[A-Ga-gz][,']*(\d*)(/*)(\d*)")
+
+
+def _fraction(value: str | None) -> float | None:
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value or "")
+    if not match or int(match.group(2)) == 0:
+        return None
+    return int(match.group(1)) / int(match.group(2))
+
+
+def _bar_length(text: str, unit: float) -> float | None:
+    """Total length of the notes and rests of ``text`` (whole notes), None if it holds more."""
+    total, position = 0.0, 0
+    for match in _NOTE.finditer(text):
+        if match.start() != position:
+            return None
+        number, slashes, denominator = match.groups()
+        length = int(number) if number else 1
+        if slashes:  # A/2 = A/ (half), A// (quarter), A3/4
+            length /= int(denominator) if denominator else 2 ** len(slashes)
+        total += length * unit
+        position = match.end()
+    return total if position == len(text) else None
+
+
+def bar_durations(abc: str) -> tuple[list[float | None], float | None]:
+    """The length of every bar of an ABC tune, read from its text, in whole notes.
+
+    Bars are what the bar lines ``|`` delimit; a line break ends a bar only when the bar is
+    already as long as the meter (the Essen tunes break lines at phrase ends, inside bars or at
+    their end, and write no bar line there). A note's length is
+    its multiplier times ``L:`` (default 1/16 for meters below 3/4, else 1/8, as the ABC
+    standard says). Only what the course's tunes use is understood: notes and rests with
+    accidentals, octave marks and lengths (``^F,3/2``), ties ``-`` and repeat marks.
 
     Returns:
-        ``{"parsed", "notes", "bars", "full_bars", "bar_fraction"}``: whether it parsed, its
-        notes, its bars not counting the first and the last (a pickup and its complement may be
-        short), how many of those last exactly as long as the meter says, and their share (None
-        without inner bars).
+        durations: per bar, its length, or None where the bar holds something else.
+        expected: the meter's bar length (``M:`` as a fraction), or None if it is not one.
+    """
+    header = dict(re.findall(r"^([MLK]):(.*)$", abc, flags=re.MULTILINE))
+    meter = _fraction(header.get("M"))
+    unit = _fraction(header.get("L"))
+    if unit is None:
+        unit = 1 / 16 if meter is not None and meter < 0.75 else 1 / 8
+    durations: list[float | None] = []
+    carried: float | None = 0.0       # the open bar's length so far (None: unreadable)
+    for line in abc.split("\n"):
+        if re.match(r"^[A-Za-z]:", line):
+            continue
+        cleaned = line.replace(":", "").replace("]", "").replace("[", "").replace("-", "")
+        pieces = re.split(r"\|+", cleaned)
+        for i, piece in enumerate(pieces):
+            length = _bar_length(piece.strip(), unit)
+            carried = None if carried is None or length is None else carried + length
+            if i < len(pieces) - 1:                          # a bar line closes the bar
+                if carried != 0.0:
+                    durations.append(carried)
+                carried = 0.0
+        # In these tunes a line ends a phrase: it closes the bar when the bar is already full.
+        if carried is not None and meter is not None and abs(carried - meter) < 1e-9:
+            durations.append(carried)
+            carried = 0.0
+    if carried != 0.0:
+        durations.append(carried)
+    return durations, meter
+
+
+def tune_statistics(abc: str) -> dict[str, Any]:
+    """How well-formed a tune is: does music21 read it, and do its bars fill the meter?
+
+    Returns:
+        ``{"parsed", "notes", "bars", "full_bars", "bar_fraction"}``: whether music21 parsed it
+        and how many notes it found; the bars of the text (:func:`bar_durations`) not counting
+        the first and the last (a pickup and its complement may be short), how many of those
+        last exactly what the meter ``M:`` says, and their share (None without such bars or
+        without a meter).
     """
     score = parse_abc(abc)
-    if score is None:
-        return {"parsed": False, "notes": 0, "bars": 0, "full_bars": 0, "bar_fraction": None}
-    part = score.parts[0] if score.parts else score
-    measures = list(part.getElementsByClass("Measure"))
-    inner = measures[1:-1]
-    full = 0
-    for measure in inner:
-        expected = measure.barDuration.quarterLength
-        full += abs(float(measure.duration.quarterLength) - float(expected)) < 1e-6
-    return {"parsed": True, "notes": len(score.flatten().notes), "bars": len(inner),
-            "full_bars": int(full), "bar_fraction": full / len(inner) if inner else None}
+    durations, meter = bar_durations(abc)
+    inner = durations[1:-1] if meter is not None else []
+    full = sum(d is not None and abs(d - meter) < 1e-9 for d in inner)
+    return {"parsed": score is not None,
+            "notes": len(score.flatten().notes) if score is not None else 0,
+            "bars": len(inner), "full_bars": int(full),
+            "bar_fraction": full / len(inner) if inner else None}

@@ -22,7 +22,7 @@ float32 under a mixed-precision policy.
 Example:
     >>> model = char_lstm(vocab_size=35, units=64, embedding_dim=16)
     >>> model.count_params()
-    23251
+    23571
 """
 
 from __future__ import annotations
