@@ -255,3 +255,24 @@ def test_atis_training_path_on_a_tiny_corpus():
     record = result["runs"]["feedforward_embedding"][0]
     assert 0.0 <= record["test"]["slot_f1"] <= 1.0 and result["n_train"] == 16
     assert result["sources"]["train"]["sha256"] == sf.ATIS_SOURCES["train"].sha256
+
+
+def test_error_kinds_sort_every_true_slot():
+    tokens = ("from", "salt", "lake", "city", "to", "boston", "on", "friday", ",", "june", "5")
+    tags = ("O", "B-from_city", "I-from_city", "I-from_city", "O", "B-to_city", "O",
+            "B-depart_date", "I-depart_date", "I-depart_date", "I-depart_date")
+    u = sf.Utterance(tokens, tags, "flight", "test:0")
+    predicted = ["O", "B-to_city", "I-to_city", "I-to_city", "O", "B-airline", "O",
+                 "B-depart_date", "O", "O", "B-class"]
+    counts = recipe.error_kinds([u], [predicted])
+    assert counts == {"correct": 0, "wrong_role": 1, "wrong_type": 1, "wrong_extent": 1,
+                      "missed": 0, "spurious": 0}
+    assert recipe.error_kinds([u], [list(tags)])["correct"] == 3
+    assert recipe.per_template_f1([u], [list(tags)]) == {"test:0": 1.0}
+
+
+def test_progress_lines_and_results_table():
+    assert recipe.format_progress({"line": "bidirectional_embedding:"}) == "bidirectional:"
+    line = recipe.format_progress({"epoch": 2, "epochs": 7, "tags_loss": 0.5, "val_tags_loss": 0.7,
+                                   "wall_s": 1.25})
+    assert line == "  epoch 2/7  tag loss 0.500  validation 0.700  (1.2 s)"

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from course_pkg.data.slot_filling import (
-    INTENTS, Utterance, Vocabulary, encode, load_atis, make_corpus,
+    _TEST_TEMPLATES, INTENTS, _targeted_utterance, Utterance, Vocabulary, encode, load_atis, make_corpus,
 )
 
 from ._common import check_preset, write_result
@@ -74,13 +74,21 @@ PRESETS: dict[str, dict[str, Any]] = {
                              "bidirectional_embedding"]},
 }
 
-#: Sentences every model tags in the result (for the page's grids): the first minimal pair of
-#: each targeted set is added to these.
-EXAMPLE_SENTENCES = (
-    "i want to arrive oulu on monday",
-    "i want to leave oulu on monday",
-    "beijing on friday , i will arrive there",
-    "beijing on friday , i will leave from there",
+#: How the page and the tables name the models.
+LABELS: dict[str, str] = {
+    "feedforward_embedding": "feed-forward", "feedforward_one_hot": "feed-forward, one-hot",
+    "unidirectional_embedding": "unidirectional", "unidirectional_one_hot": "unidirectional, one-hot",
+    "bidirectional_embedding": "bidirectional", "bidirectional_one_hot": "bidirectional, one-hot",
+}
+
+#: The sentences every model tags in the result (the page draws them): the lecture's pair, and a
+#: pair whose deciding verb comes after the city. (kind, frame, verb pair, role, city, date) of
+#: ``course_pkg.data.slot_filling``'s targeted frames.
+EXAMPLES = (
+    ("verb_before", 0, 0, "to", "oulu", "monday"),
+    ("verb_before", 0, 0, "from", "oulu", "monday"),
+    ("verb_after", 0, 0, "to", "beijing", "friday"),
+    ("verb_after", 0, 0, "from", "beijing", "friday"),
 )
 
 
@@ -189,9 +197,51 @@ def most_frequent_tag_baseline(train: Sequence[Utterance], utterances: Sequence[
     return out
 
 
-def _utterance(text: str, template: str = "example") -> Utterance:
-    tokens = tuple(text.split())
-    return Utterance(tokens, ("O",) * len(tokens), "flight", template)
+_ROLE_PAIRS = ({"from_city", "to_city"}, {"depart_date", "arrive_date"})
+
+
+def error_kinds(utterances: Sequence[Utterance], predicted: Sequence[Sequence[str]]
+                ) -> dict[str, int]:
+    """Count the true slots by what the tagger made of them.
+
+    Returns:
+        ``correct`` (same words, same slot), ``wrong_role`` (same words, the other role of the
+        pair: from/to city, depart/arrive date), ``wrong_type`` (same words, another slot),
+        ``wrong_extent`` (overlapping a predicted slot with other words, e.g. a comma too many),
+        ``missed`` (no predicted slot on these words), and ``spurious`` (predicted slots that
+        overlap no true slot).
+    """
+    from course_pkg.data.slot_filling import spans
+
+    counts = Counter({k: 0 for k in ("correct", "wrong_role", "wrong_type", "wrong_extent",
+                                     "missed", "spurious")})
+    for u, p in zip(utterances, predicted):
+        true, pred = spans(u.tags), spans(p)
+        at = {(a, b): slot for slot, a, b in pred}
+        for slot, a, b in true:
+            if (a, b) in at:
+                other = at[(a, b)]
+                counts["correct" if other == slot else "wrong_role"
+                       if {slot, other} in _ROLE_PAIRS else "wrong_type"] += 1
+            elif any(c < b and a < d for _, c, d in pred):
+                counts["wrong_extent"] += 1
+            else:
+                counts["missed"] += 1
+        counts["spurious"] += sum(not any(c < b and a < d for _, a, b in true) for _, c, d in pred)
+    return dict(counts)
+
+
+def per_template_f1(utterances: Sequence[Utterance], predicted: Sequence[Sequence[str]]
+                    ) -> dict[str, float]:
+    """Slot F1 (seqeval) of the sentences of each template."""
+    from seqeval.metrics import f1_score
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(utterances):
+        groups[u.template].append(i)
+    return {t: round(float(f1_score([list(utterances[i].tags) for i in idx],
+                                    [list(predicted[i]) for i in idx])), 4)
+            for t, idx in sorted(groups.items(), key=lambda kv: int(kv[0].split(":")[1]))}
 
 
 def _errors(utterances: Sequence[Utterance], predicted: Sequence[Sequence[str]],
@@ -253,7 +303,7 @@ def run_generated(config: dict, hardware: Hardware, run_dir: Path | None,
                          targeted_share=config["targeted_share"])
     # Half of the unseen-template sentences watch training (validation curves), half score it.
     valid, test = corpus.test[::2], corpus.test[1::2]
-    examples = [_utterance(s) for s in EXAMPLE_SENTENCES]
+    examples = [_targeted_utterance(*e) for e in EXAMPLES]
     others = [*corpus.test, *corpus.targeted["verb_before"], *corpus.targeted["verb_after"],
               *examples]
     vocab = _vocab(corpus.train, INTENTS, others)
@@ -267,15 +317,20 @@ def run_generated(config: dict, hardware: Hardware, run_dir: Path | None,
                                          seed, config["epochs"], config["batch_size"])
         predicted, intents = predict_tags(model, test, *args)
         record["test"] = slot_scores(test, predicted, intents)
+        record["test"]["error_kinds"] = error_kinds(test, predicted)
+        record["test"]["per_template_f1"] = per_template_f1(test, predicted)
         for kind in ("verb_before", "verb_after"):
             utts = corpus.targeted[kind]
             record[kind] = targeted_scores(utts, predict_tags(model, utts, *args)[0])
-        record["examples"] = [{"tokens": list(u.tokens), "predicted": p} for u, p in
+        record["examples"] = [{"tokens": list(u.tokens), "tags": list(u.tags), "predicted": p}
+                              for u, p in
                               zip(examples, predict_tags(model, examples, *args)[0])]
         models[name] = record
         errors[name] = _errors(test, predicted, limit=12)
     baseline = most_frequent_tag_baseline(corpus.train, test)
     base_scores = slot_scores(test, baseline)
+    base_scores["error_kinds"] = error_kinds(test, baseline)
+    base_scores["per_template_f1"] = per_template_f1(test, baseline)
     for kind in ("verb_before", "verb_after"):
         utts = corpus.targeted[kind]
         base_scores[kind] = targeted_scores(utts, most_frequent_tag_baseline(corpus.train, utts))
@@ -283,6 +338,7 @@ def run_generated(config: dict, hardware: Hardware, run_dir: Path | None,
         "models": models,
         "baseline": {"name": "most frequent tag per word", **base_scores},
         "errors": errors,
+        "test_templates": [t for _, t in _TEST_TEMPLATES],
         "targeted_examples": {k: [{"tokens": list(u.tokens), "tags": list(u.tags)}
                                   for u in v[:4]] for k, v in corpus.targeted.items()},
         "data": {**corpus.provenance, "n_train": len(corpus.train), "n_valid": len(valid),
@@ -325,6 +381,35 @@ def run_atis(config: dict, hardware: Hardware, run_dir: Path | None, progress: C
             "vocabulary": len(vocab["words"]), "n_tags": len(vocab["tags"]),
             "sources": {k: s.provenance() for k, s in ATIS_SOURCES.items()},
             "published": {"mesnil2015": "about 95 % slot F1 (RNN taggers; CRF 92.9 %)"}}
+
+
+def format_progress(record: dict) -> str:
+    """One short line per epoch (or the model's name before its first epoch) for ``progress``."""
+    if "line" in record:
+        return LABELS.get(record["line"].rstrip(":"), record["line"]) + ":"
+    val = f"  validation {record['val_tags_loss']:.3f}" if "val_tags_loss" in record else ""
+    return (f"  epoch {record['epoch']}/{record['epochs']}  tag loss {record['tags_loss']:.3f}"
+            f"{val}  ({record['wall_s']:.1f} s)")
+
+
+def results_table(document: dict) -> str:
+    """The models and the baseline on the unseen-template test set and the targeted sets, as text.
+    """
+    rows = [("model", "slot F1", "intent acc.", "verb before", "verb after", "params", "seconds")]
+    base = document["baseline"]
+    rows.append((base["name"], f"{base['slot_f1']:.3f}", "-",
+                 f"{base['verb_before']['role_accuracy']:.2f}",
+                 f"{base['verb_after']['role_accuracy']:.2f}", "-", "-"))
+    for name, m in document["models"].items():
+        rows.append((LABELS.get(name, name), f"{m['test']['slot_f1']:.3f}",
+                     f"{m['test']['intent_accuracy']:.3f}",
+                     f"{m['verb_before']['role_accuracy']:.2f}",
+                     f"{m['verb_after']['role_accuracy']:.2f}",
+                     f"{m['trainable_params']:,}", f"{m['wall_s']:.1f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                       enumerate(zip(r, widths))) for r in rows]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 
 def run(preset: str = "book", out: str | None = None, progress: Callable[[dict], None] | None = None,
