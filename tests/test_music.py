@@ -80,7 +80,8 @@ def test_essen_sources_record_provenance_and_check_the_file():
     assert hashlib.sha256(path.read_bytes()).hexdigest() == ESSEN_COLLECTIONS["erk10"]
     record = source.provenance()
     assert record["distribution"] == "music21" and record["version"] == "10.5.1"
-    assert record["path"] == "corpus/essenFolksong/erk10.abc" and "BSD-3-Clause" in record["licence"]
+    assert record["path"] == "corpus/essenFolksong/erk10.abc"
+    assert "BSD-3-Clause" in record["licence"]
     wrong = dataclasses.replace(source, sha256="0" * 64)
     with pytest.raises(DataChecksumError):
         wrong.locate()
@@ -92,7 +93,8 @@ def test_erk_collection_split_by_song(data):
     sizes = data.summary()
     assert sizes["train_tunes"] + sizes["validation_tunes"] + sizes["test_tunes"] == 1781
     assert 0.75 < sizes["train_tunes"] / 1781 < 0.85
-    titles = [{t.title.lower() for t in data.split(name)} for name in ("train", "validation", "test")]
+    titles = [{t.title.lower() for t in data.split(name)}
+              for name in ("train", "validation", "test")]
     assert not titles[0] & titles[1] and not titles[0] & titles[2] and not titles[1] & titles[2]
     assert [p["path"] for p in data.provenance] == [
         f"corpus/essenFolksong/{c}.abc" for c in DEFAULT_COLLECTIONS]

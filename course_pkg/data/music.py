@@ -49,7 +49,8 @@ from .sources import PackagedSource, RemoteSource, cached_download
 
 __all__ = [
     "DEFAULT_COLLECTIONS", "ESSEN_COLLECTIONS", "NOTTINGHAM", "TUNE_SEPARATOR", "MusicData",
-    "Tune", "abc_notes", "bar_durations", "essen_source", "essen_tunes", "load_folk_tunes", "load_nottingham",
+    "Tune", "abc_notes", "bar_durations", "essen_source", "essen_tunes", "load_folk_tunes",
+    "load_nottingham",
     "nottingham_tunes", "parse_abc", "parse_abc_tunes", "split_tunes", "stream_batches",
     "tune_statistics",
 ]

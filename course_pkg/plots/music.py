@@ -64,7 +64,8 @@ def plot_piano_rolls(
     if not samples:
         raise ValueError("plot_piano_rolls: samples is empty")
     if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"plot_piano_rolls: argument ncols expected a positive integer, got {ncols!r}")
+        raise ValueError(f"plot_piano_rolls: argument ncols expected a positive integer, "
+                         f"got {ncols!r}")
     items = [{"abc": s} if isinstance(s, str) else dict(s) for s in samples]
     ncols = min(ncols, len(items))
     nrows = -(-len(items) // ncols)

@@ -148,7 +148,8 @@ def run(preset: str = "book", out: str | None = None,
     metrics = {
         "test_nats_per_char": model_nats, "unigram_nats_per_char": unigram_nats,
         "uniform_nats_per_char": float(np.log(vocab.size)),
-        "test_bits_per_char": model_nats / np.log(2), "unigram_bits_per_char": unigram_nats / np.log(2),
+        "test_bits_per_char": model_nats / np.log(2),
+        "unigram_bits_per_char": unigram_nats / np.log(2),
         "samples_parsed": (f"{sum(bool(s['parsed']) for s in samples)}/{len(samples)}"
                            if readable else "music21 not installed"),
         "sample_bar_fraction": (sum(s["full_bars"] for s in samples) / bars) if bars else None,
