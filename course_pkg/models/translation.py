@@ -440,7 +440,7 @@ def beam_search(step: Callable, initial_states: Sequence[np.ndarray], batch: int
 
 
 def beam_decode(translator: Translator, source: np.ndarray, max_len: int, *, k: int = 4,
-                alpha: float = 1.0, start: int = 1, end: int = 2, batch_size: int = 256):
+                alpha: float = 1.0, start: int = 1, end: int = 2, batch_size: int = 1024):
     """Beam-search decode a batch of sources with a :class:`Translator` (see :func:`beam_search`).
 
     Returns:
