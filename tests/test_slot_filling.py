@@ -276,3 +276,30 @@ def test_progress_lines_and_results_table():
     line = recipe.format_progress({"epoch": 2, "epochs": 7, "tags_loss": 0.5, "val_tags_loss": 0.7,
                                    "wall_s": 1.25})
     assert line == "  epoch 2/7  tag loss 0.500  validation 0.700  (1.2 s)"
+
+
+def test_the_chapter_figures_fit_the_column_with_readable_text():
+    import matplotlib.pyplot as plt
+
+    from course_pkg.plots.slot_filling import (
+        plot_tag_grid, plot_tagger_curves, plot_targeted_accuracy,
+    )
+    from course_pkg.plots.style import MAX_WIDTH, MIN_FONT_SIZE, text_sizes
+
+    tokens = "beijing on friday , i will leave from there".split()
+    truth = ["B-from_city", "O", "B-depart_date"] + ["O"] * 6
+    wrong = ["B-to_city", "O", "B-arrive_date"] + ["O"] * 6
+    history = {"tags_loss": [1.0, 0.5, 0.4], "val_tags_loss": [1.1, 0.7, 0.6]}
+    figures = [
+        plot_tag_grid(tokens, {"feed-forward": wrong, "unidirectional, one-hot": truth},
+                      truth=truth),
+        plot_tagger_curves({"a": history, "b": history}, labels={"a": "feed-forward"}),
+        plot_targeted_accuracy({"a": {"verb_before": 0.5, "verb_after": 0.5},
+                                "b": {"verb_before": 1.0, "verb_after": 0.5}}),
+    ]
+    for fig in figures:
+        assert fig.get_figwidth() <= MAX_WIDTH + 1e-9
+        assert min(size for size, _ in text_sizes(fig)) >= MIN_FONT_SIZE
+        plt.close(fig)
+    with pytest.raises(ValueError, match="row 'x' has 2 tags for 9 words"):
+        plot_tag_grid(tokens, {"x": ["O", "O"]})

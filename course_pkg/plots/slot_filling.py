@@ -65,8 +65,7 @@ def plot_tagger_curves(histories: Mapping[str, Mapping[str, Sequence[float]]],
 def _short(tag: str) -> str:
     if tag == "O":
         return "O"
-    slot = tag[2:].replace("_city", "").replace("depart_date", "dep. date").replace(
-        "arrive_date", "arr. date")
+    slot = tag[2:].replace("_city", "").replace("_date", "")
     return f"{tag[0]}-{slot}"
 
 
@@ -75,7 +74,8 @@ def plot_tag_grid(tokens: Sequence[str], rows: Mapping[str, Sequence[str]],
     """The tag each model gives each word of one sentence, as a grid.
 
     One column per word, one row per model (and a first row "correct" when ``truth`` is given).
-    A cell shows the tag in short (``B-to`` for ``B-to_city``), coloured by slot; a cell that
+    A cell shows the tag in short (``B-to`` for ``B-to_city``, ``I-depart`` for
+    ``I-depart_date``), coloured by slot; a cell that
     differs from the truth is framed in red with its text in bold.
 
     Args:
@@ -156,7 +156,8 @@ def plot_targeted_accuracy(scores: Mapping[str, Mapping[str, float]],
             ax.axhline(chance, color="black", linestyle=":", linewidth=1.0,
                        label=f"one guess per pair ({chance:.1f})")
         ax.set_xticks(x, [labels.get(n, n) for n in names])
-        ax.set_ylim(0, 1.18)
+        ax.set_ylim(0, 1.34)
+        ax.set_yticks(np.linspace(0, 1, 6))
         ax.set_ylabel("city role accuracy")
         ax.grid(axis="x", visible=False)
         ax.legend(frameon=False, fontsize=9, loc="upper left", ncols=3)

@@ -116,12 +116,18 @@ def _build(config: dict, vocab_size: int, n_tags: int, n_intents: int, name: str
 def predict_tags(model, utterances: Sequence[Utterance], words: Vocabulary, tags: Vocabulary,
                  intents: Sequence[str], max_len: int) -> tuple[list[list[str]], list[str]]:
     """The model's BIO tags (one list per sentence, its own length) and intents."""
+    import keras
+
     x, _, _ = encode(utterances, words, tags, intents, max_len)
-    tag_probs, intent_probs = model.predict(x, verbose=0, batch_size=512)
-    best = np.asarray(tag_probs).argmax(-1)
+    # Called eagerly in chunks: model.predict would trace a new function for every model and
+    # input size, and TensorFlow warns about the retracing on the page.
+    outputs = [model(x[i:i + 512], training=False) for i in range(0, len(x), 512)]
+    tag_probs = np.concatenate([keras.ops.convert_to_numpy(o[0]) for o in outputs])
+    intent_probs = np.concatenate([keras.ops.convert_to_numpy(o[1]) for o in outputs])
+    best = tag_probs.argmax(-1)
     predicted = [[tags.itos[k] for k in best[i, :min(len(u.tokens), max_len)]]
                  + ["O"] * max(0, len(u.tokens) - max_len) for i, u in enumerate(utterances)]
-    return predicted, [intents[k] for k in np.asarray(intent_probs).argmax(-1)]
+    return predicted, [intents[k] for k in intent_probs.argmax(-1)]
 
 
 def _city_role(tags: Sequence[str], index: int) -> str:
@@ -338,7 +344,7 @@ def run_generated(config: dict, hardware: Hardware, run_dir: Path | None,
         "models": models,
         "baseline": {"name": "most frequent tag per word", **base_scores},
         "errors": errors,
-        "test_templates": [t for _, t in _TEST_TEMPLATES],
+        "test_templates": {f"test:{i}": t for i, (_, t) in enumerate(_TEST_TEMPLATES)},
         "targeted_examples": {k: [{"tokens": list(u.tokens), "tags": list(u.tags)}
                                   for u in v[:4]] for k, v in corpus.targeted.items()},
         "data": {**corpus.provenance, "n_train": len(corpus.train), "n_valid": len(valid),
@@ -447,7 +453,8 @@ def run(preset: str = "book", out: str | None = None, progress: Callable[[dict],
         NAME, preset, out, config, metrics, first["history"], hardware,
         time.perf_counter() - start, data=generated["data"], models=models,
         baseline=generated["baseline"], errors=generated["errors"],
-        targeted_examples=generated["targeted_examples"], atis=atis)
+        targeted_examples=generated["targeted_examples"],
+        test_templates=generated["test_templates"], atis=atis)
     if out is not None:
         write_result(document, out)
     return document
