@@ -292,3 +292,38 @@ def test_example_models_build_and_round_trip(name, tmp_path):
     np.testing.assert_allclose(np.asarray(model.predict(x, verbose=0)),
                                np.asarray(again.predict(x, verbose=0)), atol=1e-6)
     T.inference_models(again)
+
+
+# --------------------------------------------------------------------------- plots and recipes
+
+
+def test_attention_heat_maps_label_every_token_readably():
+    from course_pkg.plots.attention import plot_attention, plot_attention_examples
+    from course_pkg.plots.style import MIN_FONT_SIZE, text_sizes
+
+    source, output = list("1 févr. 2024"), list("2024-02-01") + ["</s>"]
+    weights = np.full((len(output), len(source)), 1 / len(source))
+    fig = plot_attention(weights, source, output)
+    labels = [t for _, t in text_sizes(fig)]
+    assert "␣" in labels and "</s>" in labels and "é" in labels
+    example = {"weights": weights, "source_tokens": source, "output_tokens": output,
+               "style": "fr_FR/medium", "source": "1 févr. 2024", "prediction": "2024-02-01"}
+    fig = plot_attention_examples([example, example])
+    assert min(size for size, _ in text_sizes(fig)) >= MIN_FONT_SIZE
+    assert fig.get_size_inches()[0] <= 7.5
+    with pytest.raises(ValueError, match="shape"):
+        plot_attention(weights[:, :3], source, output)
+
+
+def test_recipes_have_the_four_presets():
+    from course_pkg.recipes import reversed_source, translation
+
+    for module in (translation, reversed_source):
+        assert set(module.PRESETS) == {"test", "book", "colab", "full"}
+    assert translation.PRESETS["colab"]["data"] == "spa-eng"
+
+
+def test_dateutil_baseline_reads_english_dates_only():
+    from course_pkg.recipes.translation import dateutil_baseline
+
+    assert dateutil_baseline(["Feb 1, 2024", "1 février 2024"]) == ["2024-02-01", ""]

@@ -311,7 +311,7 @@ def inference_models(model: keras.Model, reverse_source: bool = False) -> Transl
 
 
 def _encode(translator: Translator, source: np.ndarray):
-    out = translator.encoder(source, training=False)
+    out = translator.encoder.predict_on_batch(source)  # a traced function: faster than a call
     return np.asarray(out[0]), [np.asarray(s) for s in out[1:]]
 
 
@@ -319,8 +319,8 @@ def _step_fn(translator: Translator, source: np.ndarray, memory: np.ndarray):
     """A step function ``(tokens (B,), states) -> (log probs (B, V), weights, states)`` whose
     rows follow ``rows`` (an index into the source batch, for beams)."""
     def step(tokens, states, rows):
-        out = translator.step([tokens[:, None].astype("int32"), source[rows], memory[rows],
-                               *states], training=False)
+        out = translator.step.predict_on_batch([tokens[:, None].astype("int32"), source[rows],
+                                                memory[rows], *states])
         return np.asarray(out[0]), np.asarray(out[1]), [np.asarray(s) for s in out[2:]]
     return step
 

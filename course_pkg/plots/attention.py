@@ -79,11 +79,11 @@ def plot_attention_examples(examples: Sequence[Mapping], *, max_examples: int = 
         raise ValueError("plot_attention_examples: examples must not be empty")
     heights = [len(e["output_tokens"]) for e in examples]
     fig, axes = new_figure(nrows=len(examples), width=MAX_WIDTH,
-                           height=0.9 * len(examples) + 0.2 * sum(heights))
+                           height=0.55 * len(examples) + 0.16 * sum(heights))
     for ax, example in zip(axes, examples):
         title = example.get("style", "")
         if "prediction" in example:
-            title = f"{title}: {example.get('source', '')} → {example['prediction']}".lstrip(": ")
+            title = f"{title}:  {example.get('source', '')}  →  {example['prediction']}".lstrip(": ")
         plot_attention(example["weights"], example["source_tokens"], example["output_tokens"],
                        ax=ax, title=title)
     fig.colorbar(axes[0].images[0], ax=axes, fraction=0.025, pad=0.01, label="α")

@@ -55,8 +55,12 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 #: Test failures the result keeps.
 MAX_ERRORS = 40
-#: Test examples whose attention weights the result keeps (one per locale, where there is one).
+#: Test examples whose attention weights the result keeps.
 ATTENTION_EXAMPLES = 6
+#: The formats whose first test example the attention maps show first: month first with a
+#: weekday, a month name in French, and day-month-year in digits with a two-digit year.
+SHOWN_STYLES = ("en_US/full", "fr_FR/long", "de_DE/short", "pt_BR/medium", "es_ES/full",
+                "it_IT/medium")
 
 
 def load_task(config: dict):
@@ -147,15 +151,20 @@ def _per_style(styles: Sequence[str], correct: np.ndarray) -> dict[str, float]:
 
 def _attention_examples(part, translator, src_ids, vocab_in, vocab_out, max_len, sep_in,
                         sep_out, n: int) -> list[dict]:
-    """Attention weights of ``n`` test examples, one per locale first."""
+    """Attention weights of ``n`` test examples: the first of each of :data:`SHOWN_STYLES`, in
+    that order, then the first of each other locale."""
     picked, seen = [], set()
-    for i, style in enumerate(part.styles):
-        family = style.split("/")[0]
-        if family not in seen:
-            seen.add(family)
+    for wanted in SHOWN_STYLES:
+        i = next((i for i, style in enumerate(part.styles) if style == wanted), None)
+        if i is not None and len(picked) < n:
             picked.append(i)
-        if len(picked) == n:
+            seen.add(wanted.split("/")[0])
+    for i, style in enumerate(part.styles):
+        if len(picked) >= n:
             break
+        if style.split("/")[0] not in seen:
+            seen.add(style.split("/")[0])
+            picked.append(i)
     texts, ids, weights = decode(translator, src_ids[picked], vocab_out, max_len,
                                  sep=sep_out, return_weights=True)
     examples = []
