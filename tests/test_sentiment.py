@@ -257,4 +257,4 @@ def test_tfidf_baseline_accuracy_on_the_test_snippets(data):
 
 
 #: The baseline's test accuracy (1 = every snippet right); the page quotes it.
-BASELINE_ACCURACY = 999 / 1275
+BASELINE_ACCURACY = 1005 / 1275
