@@ -29,7 +29,7 @@ go to the same set, so the held-out tunes are songs the model never saw. Joined 
 Example:
     >>> data = load_folk_tunes()  # doctest: +SKIP
     >>> len(data.train), len(data.validation), len(data.test), data.vocab.size  # doctest: +SKIP
-    (1421, 179, 178, 41)
+    (1425, 178, 178, 35)
 """
 
 from __future__ import annotations
@@ -381,6 +381,17 @@ def stream_batches(ids: np.ndarray | Iterable[int], batch_size: int,
     return x, y
 
 
+def _music21():
+    """Import music21, and stop the hook it schedules when imported in a notebook: one second
+    later it would switch matplotlib's inline figures to PNG, where the course shows SVG."""
+    import music21
+
+    timer = getattr(getattr(music21, "ipython21", None), "t", None)
+    if hasattr(timer, "cancel"):
+        timer.cancel()
+    return music21
+
+
 @lru_cache(maxsize=512)
 def parse_abc(abc: str):
     """Parse a tune's ABC text (as :attr:`Tune.abc` or a sample) with music21; None if it fails.
@@ -395,8 +406,7 @@ def parse_abc(abc: str):
     """
     import warnings
 
-    import music21
-
+    music21 = _music21()
     if "K:" not in abc:
         return None
     text = abc if abc.lstrip().startswith("X:") else "X:1\n" + abc
