@@ -20,7 +20,9 @@ from course_pkg.data.music import (
     ESSEN_COLLECTIONS,
     NOTTINGHAM,
     TUNE_SEPARATOR,
+    bar_durations,
     essen_source,
+    full_bars,
     load_folk_tunes,
     nottingham_tunes,
     parse_abc_tunes,
@@ -216,6 +218,17 @@ def test_next_char_probabilities_and_metrics(data):
     unigram = unigram_probabilities(data.ids("train"), data.vocab.size)
     assert unigram.sum() == pytest.approx(1.0) and unigram.min() > 0
     assert nats_per_char(targets, unigram) == pytest.approx(-np.mean(np.log(unigram[targets])))
+
+
+def test_bar_lengths_are_read_from_the_text():
+    # 2/4 in eighths: a pickup, full bars (one spanning a line break), a short last bar
+    durations, meter = bar_durations("M:2/4\nL:1/8\nK:F\n|A2GG|F2z\nC|AAGG|F2z2|A")
+    assert meter == 0.5 and durations == [0.5, 0.5, 0.5, 0.5, 0.125]
+    # a line that ends a full bar closes it; lengths with slashes; a bar the reader cannot count
+    durations, _ = bar_durations("M:3/4\nL:1/8\nK:G\nA3/2B/c2d2\ne6|f(3g|A6")
+    assert durations == [0.75, 0.75, None, 0.75]
+    assert full_bars("M:3/4\nL:1/8\nK:G\nG2|A2B2c2|d4|e6|f2") == (2, 3)
+    assert full_bars("M:6\nK:b\nG2|A2|B2|c2") == (0, 0)
 
 
 def test_music21_reads_real_tunes_and_rejects_noise(data):

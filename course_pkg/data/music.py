@@ -49,10 +49,9 @@ from .sources import PackagedSource, RemoteSource, cached_download
 
 __all__ = [
     "DEFAULT_COLLECTIONS", "ESSEN_COLLECTIONS", "NOTTINGHAM", "TUNE_SEPARATOR", "MusicData",
-    "Tune", "abc_notes", "bar_durations", "essen_source", "essen_tunes", "load_folk_tunes",
-    "load_nottingham",
-    "nottingham_tunes", "parse_abc", "parse_abc_tunes", "split_tunes", "stream_batches",
-    "tune_statistics",
+    "Tune", "abc_notes", "bar_durations", "essen_source", "essen_tunes", "full_bars",
+    "load_folk_tunes", "load_nottingham", "nottingham_tunes", "parse_abc", "parse_abc_tunes",
+    "split_tunes", "stream_batches", "tune_statistics",
 ]
 
 #: Between two tunes in a training text: a blank line, as in an ABC file.
@@ -502,6 +501,15 @@ def bar_durations(abc: str) -> tuple[list[float | None], float | None]:
     return durations, meter
 
 
+def full_bars(abc: str) -> tuple[int, int]:
+    """``(full, inner)``: the tune's inner bars (all but the first and the last, which may be a
+    pickup and its complement) and how many of them last exactly what ``M:`` says
+    (:func:`bar_durations`); ``(0, 0)`` without a meter."""
+    durations, meter = bar_durations(abc)
+    inner = durations[1:-1] if meter is not None else []
+    return sum(d is not None and abs(d - meter) < 1e-9 for d in inner), len(inner)
+
+
 def tune_statistics(abc: str) -> dict[str, Any]:
     """How well-formed a tune is: does music21 read it, and do its bars fill the meter?
 
@@ -513,10 +521,7 @@ def tune_statistics(abc: str) -> dict[str, Any]:
         without a meter).
     """
     score = parse_abc(abc)
-    durations, meter = bar_durations(abc)
-    inner = durations[1:-1] if meter is not None else []
-    full = sum(d is not None and abs(d - meter) < 1e-9 for d in inner)
+    full, inner = full_bars(abc)
     return {"parsed": score is not None,
             "notes": len(score.flatten().notes) if score is not None else 0,
-            "bars": len(inner), "full_bars": int(full),
-            "bar_fraction": full / len(inner) if inner else None}
+            "bars": inner, "full_bars": int(full), "bar_fraction": full / inner if inner else None}

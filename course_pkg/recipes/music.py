@@ -111,12 +111,13 @@ def run(preset: str = "book", out: str | None = None,
     Returns:
         The document of ``application_document``; ``metrics`` holds ``test_nats_per_char``,
         ``unigram_nats_per_char`` (and both in bits), ``uniform_nats_per_char`` (log K),
-        ``samples_parsed``, ``sample_bar_fraction``, ``train_seconds`` and ``params``; besides
-        them ``data`` (provenance and sizes) and ``samples`` (each tune's temperature, ABC text
-        and music21 statistics). The trained model is not kept.
+        ``samples_parsed``, ``sample_bar_fraction`` (inner bars as long as the meter says,
+        against ``test_songs_bar_fraction`` in the real test songs), ``train_seconds`` and
+        ``params``; besides them ``data`` (provenance and sizes) and ``samples`` (each tune's
+        temperature, ABC text and music21 statistics). The trained model is not kept.
     """
     from course_pkg.colab import ensure_packages
-    from course_pkg.data.music import stream_batches, tune_statistics, TUNE_SEPARATOR
+    from course_pkg.data.music import TUNE_SEPARATOR, full_bars, stream_batches, tune_statistics
     from course_pkg.models.music import next_char_probabilities, sample_tunes
 
     ensure_packages("sklearn")
@@ -145,6 +146,7 @@ def run(preset: str = "book", out: str | None = None,
     for sample in samples:
         sample.update(tune_statistics(sample["abc"]) if readable else {"parsed": None})
     bars = sum(s.get("bars", 0) for s in samples)
+    real_full, real_bars = np.sum([full_bars(tune.abc) for tune in data.test], axis=0)
     metrics = {
         "test_nats_per_char": model_nats, "unigram_nats_per_char": unigram_nats,
         "uniform_nats_per_char": float(np.log(vocab.size)),
@@ -153,6 +155,7 @@ def run(preset: str = "book", out: str | None = None,
         "samples_parsed": (f"{sum(bool(s['parsed']) for s in samples)}/{len(samples)}"
                            if readable else "music21 not installed"),
         "sample_bar_fraction": (sum(s["full_bars"] for s in samples) / bars) if bars else None,
+        "test_songs_bar_fraction": real_full / real_bars if real_bars else None,
         "train_seconds": round(result.wall_s, 1),
         "params": int(result.model.count_params()),
     }
