@@ -225,8 +225,9 @@ def test_bar_lengths_are_read_from_the_text():
     durations, meter = bar_durations("M:2/4\nL:1/8\nK:F\n|A2GG|F2z\nC|AAGG|F2z2|A")
     assert meter == 0.5 and durations == [0.5, 0.5, 0.5, 0.5, 0.125]
     # a line that ends a full bar closes it; lengths with slashes; a bar the reader cannot count
-    durations, _ = bar_durations("M:3/4\nL:1/8\nK:G\nA3/2B/c2d2\ne6|f(3g|A6")
-    assert durations == [0.75, 0.75, None, 0.75]
+    # (grace notes); a triplet, a chord symbol and a repeat ending
+    durations, _ = bar_durations('M:3/4\nL:1/8\nK:G\nA3/2B/c2d2\ne6|f{g}e|"D7"(3ABcB2C2|1A6:|')
+    assert durations == [0.75, 0.75, None, 0.75, 0.75]
     assert full_bars("M:3/4\nL:1/8\nK:G\nG2|A2B2c2|d4|e6|f2") == (2, 3)
     assert full_bars("M:6\nK:b\nG2|A2|B2|c2") == (0, 0)
 

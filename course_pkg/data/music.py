@@ -189,9 +189,11 @@ def parse_abc_tunes(text: str, collection: str = "") -> list[Tune]:
         if not notes or "K" not in head or not _METER.match(meter):
             continue
         number = re.match(r"\d+", head.get("X", "0"))
+        # without L: the unit is 1/16 below a 3/4 meter and 1/8 from it on (the ABC standard)
+        default_unit = "1/16" if _fraction(meter) < 0.75 else "1/8"
         tunes.append(Tune(collection=collection, number=int(number.group()) if number else 0,
                           title=head.get("T", ""), meter=meter,
-                          unit=head.get("L", "1/8").replace(" ", ""),
+                          unit=head.get("L", default_unit).replace(" ", ""),
                           key=head["K"].replace(" ", ""), body=notes))
     return tunes
 
@@ -444,19 +446,36 @@ def _fraction(value: str | None) -> float | None:
     return int(match.group(1)) / int(match.group(2))
 
 
+_TUPLET = {2: 3, 3: 2, 4: 3, 6: 2}   # (p: p notes in the time of q
+
+
 def _bar_length(text: str, unit: float) -> float | None:
     """Total length of the notes and rests of ``text`` (whole notes), None if it holds more."""
-    total, position = 0.0, 0
-    for match in _NOTE.finditer(text):
-        if match.start() != position:
+    text = re.sub(r'"[^"]*"|![^!]*!|[~.<>]', "", text)   # chord symbols, decorations, broken rhythm
+    text = re.sub(r"^\d+", "", text)                     # a repeat ending |1 or [2
+    total, position, tuplet_left, tuplet_scale = 0.0, 0, 0, 1.0
+    while position < len(text):
+        tuplet = re.match(r"\((\d)", text[position:])
+        if tuplet:
+            p = int(tuplet.group(1))
+            if p not in _TUPLET:
+                return None
+            tuplet_left, tuplet_scale = p, _TUPLET[p] / p
+            position += tuplet.end()
+            continue
+        match = _NOTE.match(text, position)
+        if match is None:
             return None
         number, slashes, denominator = match.groups()
         length = int(number) if number else 1
         if slashes:  # A/2 = A/ (half), A// (quarter), A3/4
             length /= int(denominator) if denominator else 2 ** len(slashes)
+        if tuplet_left:
+            length *= tuplet_scale
+            tuplet_left -= 1
         total += length * unit
         position = match.end()
-    return total if position == len(text) else None
+    return total
 
 
 def bar_durations(abc: str) -> tuple[list[float | None], float | None]:
@@ -466,8 +485,9 @@ def bar_durations(abc: str) -> tuple[list[float | None], float | None]:
     already as long as the meter (the Essen tunes break lines at phrase ends, inside bars or at
     their end, and write no bar line there). A note's length is
     its multiplier times ``L:`` (default 1/16 for meters below 3/4, else 1/8, as the ABC
-    standard says). Only what the course's tunes use is understood: notes and rests with
-    accidentals, octave marks and lengths (``^F,3/2``), ties ``-`` and repeat marks.
+    standard says). Only what folk tunes commonly use is understood: notes and rests with
+    accidentals, octave marks and lengths (``^F,3/2``), ties ``-``, repeat marks and endings,
+    triplets ``(3``, broken rhythm ``>``, chord symbols ``"G"`` and ``!decorations!``.
 
     Returns:
         durations: per bar, its length, or None where the bar holds something else.
