@@ -5,7 +5,7 @@ Sutskever, Vinyals and Le (2014) reversed the order of the source words (not the
 saw their WMT'14 English-French LSTM go from 25.9 to 30.6 BLEU: the first target words, which
 depend mostly on the first source words, then sit a few steps from them instead of a whole
 sentence away. The effect needs a task whose alignment is monotonic (the i-th output comes from
-about the i-th input): here numbers of 1 to 12 digits written in English words, translated into
+about the i-th input): here numbers of 3 to 12 digits written in English words, translated into
 their digits (``course_pkg.data.dates.load_numbers``: "nine hundred and sixteen thousand and
 ninety-seven" -> "916097"), read word by word.
 
