@@ -258,3 +258,23 @@ def test_tfidf_baseline_accuracy_on_the_test_snippets(data):
 
 #: The baseline's test accuracy (1 = every snippet right); the page quotes it.
 BASELINE_ACCURACY = 1005 / 1275
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+def test_figures_fit_the_column_with_readable_text(snippets):
+    from course_pkg.plots.sentiment import plot_snippet_lengths, plot_word_by_word
+    from course_pkg.plots.style import MAX_WIDTH, MIN_FONT_SIZE, text_sizes
+
+    entry = {"tokens": tokenize("There is nothing to like in this movie."),
+             "p_positive": [0.5, 0.55, 0.35, 0.3, 0.25, 0.3, 0.27, 0.2, 0.17],
+             "baseline_p_positive": [0.3, 0.6, 0.25, 0.2, 0.25, 0.3, 0.35, 0.2, 0.17]}
+    lengths = [len(tokenize(t)) for t in snippets.texts]
+    for fig, axes in ((plot_word_by_word([entry, entry]), 2),
+                      (plot_snippet_lengths(lengths, snippets.labels, maxlen=40), 1)):
+        assert len(fig.axes) == axes and fig.get_figwidth() <= MAX_WIDTH
+        assert min(size for size, _ in text_sizes(fig)) >= MIN_FONT_SIZE
+    assert [t.get_text() for t in plot_word_by_word([entry]).axes[0].get_xticklabels()] == \
+        entry["tokens"]
+    with pytest.raises(ValueError, match="tokens and p_positive must have the same non-zero length"):
+        plot_word_by_word([{"tokens": ["a"], "p_positive": []}])

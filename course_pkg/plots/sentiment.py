@@ -55,7 +55,7 @@ def plot_snippet_lengths(lengths: Sequence[int], labels: Sequence[int], maxlen: 
 
 
 def plot_word_by_word(entries: Sequence[Mapping], *, baseline_label: str = "TF-IDF + LR",
-                      model_label: str = "BiGRU", positive: str = "fresh") -> Figure:
+                      model_label: str = "BiLSTM", positive: str = "fresh") -> Figure:
     """P(positive) after each word of a few sentences: one panel per sentence, the words along x.
 
     Args:
