@@ -282,7 +282,7 @@ def test_the_chapter_figures_fit_the_column_with_readable_text():
     import matplotlib.pyplot as plt
 
     from course_pkg.plots.slot_filling import (
-        plot_tag_grid, plot_tagger_curves, plot_targeted_accuracy,
+        plot_tag_grid, plot_tag_grids, plot_tagger_curves, plot_targeted_accuracy,
     )
     from course_pkg.plots.style import MAX_WIDTH, MIN_FONT_SIZE, text_sizes
 
@@ -294,6 +294,7 @@ def test_the_chapter_figures_fit_the_column_with_readable_text():
         plot_tag_grid(tokens, {"feed-forward": wrong, "unidirectional, one-hot": truth},
                       truth=truth),
         plot_tagger_curves({"a": history, "b": history}, labels={"a": "feed-forward"}),
+        plot_tag_grids([(tokens, {"x": wrong}, truth), (tokens[:4], {"x": truth[:4]}, None)]),
         plot_targeted_accuracy({"a": {"verb_before": 0.5, "verb_after": 0.5},
                                 "b": {"verb_before": 1.0, "verb_after": 0.5}}),
     ]

@@ -17,7 +17,8 @@ from matplotlib.patches import Rectangle
 
 from .style import COLORS, MAX_WIDTH, SERIES, course_style, new_figure
 
-__all__ = ["SLOT_COLORS", "plot_tag_grid", "plot_tagger_curves", "plot_targeted_accuracy"]
+__all__ = ["SLOT_COLORS", "plot_tag_grid", "plot_tag_grids", "plot_tagger_curves",
+           "plot_targeted_accuracy"]
 
 #: Fill colour of each slot type in the tag grids (words outside any slot stay white).
 SLOT_COLORS: dict[str, str] = {
@@ -69,14 +70,34 @@ def _short(tag: str) -> str:
     return f"{tag[0]}-{slot}"
 
 
+def _draw_grid(ax, tokens: Sequence[str], rows: Mapping[str, Sequence[str]],
+               truth: Sequence[str] | None, n_cols: int, fontsize: float) -> None:
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(len(rows) + 1, 0)
+    ax.axis("off")
+    for j, word in enumerate(tokens):
+        ax.text(j + 0.5, 0.5, word, ha="center", va="center", fontsize=10, fontweight="bold",
+                color=COLORS["text"])
+    for i, (label, tags) in enumerate(rows.items(), start=1):
+        ax.text(-0.08, i + 0.5, label, ha="right", va="center", fontsize=9)
+        for j, tag in enumerate(tags):
+            wrong = truth is not None and label != "correct" and tag != truth[j]
+            fill = SLOT_COLORS.get(tag[2:], "white") if tag != "O" else "white"
+            ax.add_patch(Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, facecolor=fill,
+                                   edgecolor="#c0392b" if wrong else "#bbbbbb",
+                                   linewidth=2.0 if wrong else 0.6))
+            ax.text(j + 0.5, i + 0.5, _short(tag), ha="center", va="center",
+                    fontsize=fontsize, fontweight="bold" if wrong else "normal")
+
+
 def plot_tag_grid(tokens: Sequence[str], rows: Mapping[str, Sequence[str]],
                   truth: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """The tag each model gives each word of one sentence, as a grid.
 
     One column per word, one row per model (and a first row "correct" when ``truth`` is given).
     A cell shows the tag in short (``B-to`` for ``B-to_city``, ``I-depart`` for
-    ``I-depart_date``), coloured by slot; a cell that
-    differs from the truth is framed in red with its text in bold.
+    ``I-depart_date``), coloured by slot; a cell that differs from the truth is framed in red
+    with its text in bold.
 
     Args:
         tokens: the words (T).
@@ -84,40 +105,46 @@ def plot_tag_grid(tokens: Sequence[str], rows: Mapping[str, Sequence[str]],
         truth: the correct T tags, or None.
         title: a title over the grid.
     """
-    rows = dict(rows)
-    for label, tags in rows.items():
-        if len(tags) != len(tokens):
-            raise ValueError(f"plot_tag_grid: row {label!r} has {len(tags)} tags for "
-                             f"{len(tokens)} words")
-    if truth is not None:
-        if len(truth) != len(tokens):
-            raise ValueError(f"plot_tag_grid: truth has {len(truth)} tags for {len(tokens)} words")
-        rows = {"correct": list(truth), **rows}
-    n_rows, n_cols = len(rows), len(tokens)
+    return plot_tag_grids([(tokens, rows, truth)], titles=None if title is None else [title])
+
+
+def plot_tag_grids(sentences: Sequence[tuple[Sequence[str], Mapping[str, Sequence[str]],
+                                             Sequence[str] | None]],
+                   titles: Sequence[str] | None = None) -> Figure:
+    """Several sentences' tag grids (see :func:`plot_tag_grid`) stacked in one figure.
+
+    Args:
+        sentences: ``(tokens, rows, truth)`` per sentence; ``truth`` may be None.
+        titles: a title per sentence, or None.
+    """
+    if not sentences:
+        raise ValueError("plot_tag_grids: argument sentences is empty")
+    prepared = []
+    for tokens, rows, truth in sentences:
+        rows = dict(rows)
+        for label, tags in rows.items():
+            if len(tags) != len(tokens):
+                raise ValueError(f"plot_tag_grid: row {label!r} has {len(tags)} tags for "
+                                 f"{len(tokens)} words")
+        if truth is not None:
+            if len(truth) != len(tokens):
+                raise ValueError(f"plot_tag_grid: truth has {len(truth)} tags for "
+                                 f"{len(tokens)} words")
+            rows = {"correct": list(truth), **rows}
+        prepared.append((list(tokens), rows, truth))
+    n_cols = max(len(tokens) for tokens, _, _ in prepared)
     label_width = 1.35
     width = min(MAX_WIDTH, label_width + 0.72 * n_cols)
     cell_w = (width - label_width - 0.1) / n_cols
-    fig, (ax,) = new_figure(width=width, height=0.45 + 0.36 * (n_rows + 1))
+    heights = [len(rows) + 1 for _, rows, _ in prepared]
+    fig, axes = new_figure(nrows=len(prepared), width=width,
+                           height=0.3 + 0.36 * sum(heights) + 0.25 * (len(prepared) - 1))
+    fig.get_layout_engine().set(hspace=0.02)
     with course_style():
-        ax.set_xlim(0, n_cols)
-        ax.set_ylim(n_rows + 1, 0)
-        ax.axis("off")
-        fontsize = 9 if cell_w >= 0.6 else 8
-        for j, word in enumerate(tokens):
-            ax.text(j + 0.5, 0.5, word, ha="center", va="center", fontsize=10, fontweight="bold",
-                    color=COLORS["text"])
-        for i, (label, tags) in enumerate(rows.items(), start=1):
-            ax.text(-0.08, i + 0.5, label, ha="right", va="center", fontsize=9)
-            for j, tag in enumerate(tags):
-                wrong = truth is not None and label != "correct" and tag != truth[j]
-                fill = SLOT_COLORS.get(tag[2:], "white") if tag != "O" else "white"
-                ax.add_patch(Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, facecolor=fill,
-                                       edgecolor="#c0392b" if wrong else "#bbbbbb",
-                                       linewidth=2.0 if wrong else 0.6))
-                ax.text(j + 0.5, i + 0.5, _short(tag), ha="center", va="center",
-                        fontsize=fontsize, fontweight="bold" if wrong else "normal")
-        if title:
-            ax.set_title(title, fontsize=10)
+        for k, (ax, (tokens, rows, truth)) in enumerate(zip(axes, prepared)):
+            _draw_grid(ax, tokens, rows, truth, n_cols, 9 if cell_w >= 0.6 else 8)
+            if titles:
+                ax.set_title(titles[k], fontsize=10)
     return fig
 
 
