@@ -138,3 +138,29 @@ def test_application_document_and_report():
     assert doc["command"] == "python -m course_pkg.recipes sentiment --preset test --out out"
     text = application_report(doc)
     assert "test_accuracy  0.8125" in text and "float32 on 1 device(s)" in text
+
+
+@pytest.mark.slow
+def test_two_models_in_a_row_train_data_parallel_in_one_process():
+    """A recipe that trains several models on two devices (one strategy per device group; two
+    would collide on their collective keys)."""
+    import subprocess
+    import sys
+
+    script = """
+from course_pkg.recipes.hardware import Hardware, split_cpu
+devices = split_cpu(2)
+import numpy as np, keras
+from course_pkg.recipes.training import fit
+x = np.random.default_rng(0).random((128, 8, 3), dtype="float32"); y = x.mean(axis=(1, 2))
+for units in (4, 8):
+    def build():
+        model = keras.Sequential([keras.Input((8, 3)), keras.layers.LSTM(units), keras.layers.Dense(1)])
+        model.compile("adam", "mse")
+        return model
+    result = fit(build, x, y, epochs=1, batch_size=64, seed=0, hardware=Hardware(devices=devices))
+    print("trained", units, result.model.count_params())
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split("\n")[:2] == ["trained 4 133", "trained 8 393"]

@@ -128,6 +128,20 @@ def hardware_for(preset: str, gpus: list[dict[str, Any]] | None = None) -> Hardw
     return Hardware(precision=precision, jit_compile="auto", devices=devices)
 
 
+#: One MirroredStrategy per group of devices for the whole process: two strategies over the same
+#: devices would draw colliding collective keys ("Shape mismatch in the collective instance"), as
+#: when one recipe trains several models one after the other.
+_STRATEGIES: dict[tuple[str, ...], Any] = {}
+
+
+def _mirrored_strategy(devices: tuple[str, ...]):
+    import tensorflow as tf
+
+    if devices not in _STRATEGIES:
+        _STRATEGIES[devices] = tf.distribute.MirroredStrategy([f"/{d}" for d in devices])
+    return _STRATEGIES[devices]
+
+
 @contextlib.contextmanager
 def hardware_scope(hardware: Hardware) -> Iterator[None]:
     """Build, train and evaluate inside this block to run on ``hardware``.
@@ -150,8 +164,7 @@ def hardware_scope(hardware: Hardware) -> Iterator[None]:
         if backend == "tensorflow":
             import tensorflow as tf
 
-            names = [f"/{d.split(':')[0]}:{d.split(':')[1]}" for d in hardware.devices]
-            with tf.distribute.MirroredStrategy(names).scope():
+            with _mirrored_strategy(hardware.devices).scope():
                 yield
         elif backend == "jax":
             previous = keras.distribution.distribution()
