@@ -21,8 +21,8 @@ Both loaders give the same encoding: right-padded int32 sequences, ``0`` = paddi
 
 Example:
     >>> data = load_sentiment(max_words=5000, maxlen=40)
-    >>> data.x_train.shape, data.x_train.dtype, data.y_train.mean().round(3)
-    ((10201, 40), dtype('int32'), 0.58)
+    >>> data.x_train.shape, data.x_train.dtype, round(float(data.y_train.mean()), 3)
+    ((10201, 40), dtype('int32'), 0.578)
     >>> tokenize("It's not bad -- it's great!")
     ["it's", 'not', 'bad', '-', '-', "it's", 'great', '!']
 """
