@@ -31,7 +31,7 @@ def data(n=128, seed=0):
 def build():
     import keras
 
-    model = keras.Sequential([keras.Input((10, 3)), keras.layers.GRU(8),
+    model = keras.Sequential([keras.Input((10, 3)), keras.layers.GRU(8), keras.layers.Dropout(0.3),
                               keras.layers.Dense(1, activation="sigmoid", dtype="float32")])
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy",
                   metrics=["accuracy"])
@@ -68,6 +68,11 @@ def test_a_run_continued_from_its_checkpoint_ends_as_an_uninterrupted_one(tmp_pa
     np.testing.assert_allclose(whole.history["loss"], first.history["loss"], rtol=1e-6)
     np.testing.assert_allclose(again.model.predict(x[:8], verbose=0),
                                first.model.predict(x[:8], verbose=0), rtol=1e-6)
+    # Stopped after one epoch, continued to three: the same batches and the same dropout masks.
+    fit(build, x, y, epochs=1, batch_size=32, seed=4, run_dir=tmp_path / "part")
+    continued = fit(build, x, y, epochs=3, batch_size=32, seed=4, run_dir=tmp_path / "part")
+    assert continued.resumed_epochs == 1
+    np.testing.assert_allclose(continued.history["loss"], whole.history["loss"], rtol=1e-6)
 
 
 def test_a_checkpoint_of_another_run_is_refused(tmp_path):
@@ -97,7 +102,7 @@ def test_mixed_precision_computes_in_16_bits_with_a_float32_output(policy, compu
 
     x, y = data()
     result = fit(build, x, y, epochs=2, batch_size=32, seed=0, hardware=Hardware(precision=policy))
-    gru, dense = result.model.layers
+    gru, _, dense = result.model.layers
     assert gru.compute_dtype == compute and gru.variable_dtype == "float32"
     assert dense.compute_dtype == "float32"
     assert np.isfinite(result.history["loss"]).all()

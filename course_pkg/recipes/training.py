@@ -10,7 +10,9 @@
   (``checkpoint.weights.h5``, written under another name and renamed, so a kill never leaves half a
   file), ``state.json`` (epochs done, history, a fingerprint of the run) and ``log.csv``;
 - called again with the same ``run_dir`` (Colab disconnected, the process was killed), it loads the
-  checkpoint and continues with the next epoch. A ``run_dir`` holding another run's checkpoint is
+  checkpoint and the state of the random generators (dropout masks) and continues with the next
+  epoch, ending where an uninterrupted run ends. The global seed is set once, before the model is
+  built: setting it again every epoch would make TensorFlow retrace the training step each epoch. A ``run_dir`` holding another run's checkpoint is
   refused rather than mixed in.
 
 :func:`application_document` is the JSON result of an application recipe: its metrics, seeds,
@@ -101,6 +103,14 @@ def _write_log(path: Path, history: Mapping[str, list[float]]) -> None:
             writer.writerow([epoch + 1, *(f"{history[k][epoch]:.6g}" for k in keys)])
 
 
+def _seed_states(model: Any) -> list:
+    """The state variables of the model's random-number generators (dropout masks...), in layer
+    order. ``save_weights`` leaves them out; the run's state file carries them, so a resumed run
+    draws the masks an uninterrupted one would have drawn."""
+    return [generator.state for layer in model._flatten_layers()
+            for generator in getattr(layer, "_seed_generators", [])]
+
+
 def _reset_stateful_layers(model: Any) -> None:
     for layer in model._flatten_layers():
         if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
@@ -174,6 +184,8 @@ def fit(
         if resumed:
             model.optimizer.build(model.trainable_variables)
             model.load_weights(folder / CHECKPOINT)
+            for variable, value in zip(_seed_states(model), state.get("seed_states", [])):
+                variable.assign(np.asarray(value, dtype=variable.dtype))
         history: dict[str, list[float]] = {k: list(v) for k, v in state["history"].items()}
         start = time.perf_counter()
         for epoch in range(resumed, epochs):
@@ -181,7 +193,6 @@ def fit(
                      else np.arange(n))
             if not shuffle:
                 _reset_stateful_layers(model)
-            keras.utils.set_random_seed(seed * 1000 + epoch)  # dropout masks of this epoch
             epoch_start = time.perf_counter()
             logs = model.fit(_take(x, order), None if y is None else _take(y, order),
                              batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
@@ -193,7 +204,8 @@ def fit(
                 partial = folder / f".next-{CHECKPOINT}"
                 model.save_weights(partial)
                 os.replace(partial, folder / CHECKPOINT)
-                state = {"fingerprint": tag, "epochs_done": epoch + 1, "history": history}
+                state = {"fingerprint": tag, "epochs_done": epoch + 1, "history": history,
+                         "seed_states": [np.asarray(v).tolist() for v in _seed_states(model)]}
                 (folder / f".next-{STATE}").write_text(json.dumps(state), encoding="utf-8")
                 os.replace(folder / f".next-{STATE}", folder / STATE)
                 _write_log(folder / LOG, history)
