@@ -1,7 +1,7 @@
 """What a training run uses: numeric precision, XLA compilation, and the devices it spreads over.
 
-A recipe's preset names its hardware: ``test`` and ``book`` train in float32 on one CPU without
-XLA (compiling would cost more than it saves in a run of seconds); ``colab`` and ``full`` use
+A recipe's preset names its hardware: ``test`` and ``book`` train in float32 on one CPU;
+``colab`` and ``full`` use
 mixed precision on the GPU that is there (float16 on a T4, whose tensor cores have no bfloat16;
 bfloat16 from compute capability 8.0 on: A100, L4, H100, which needs no loss scaling), let Keras
 compile with XLA where the model allows it, and spread every batch over all visible GPUs (data
@@ -13,7 +13,7 @@ and puts the global Keras settings back afterwards.
 
 Example:
     >>> hardware_for("book")
-    Hardware(precision='float32', jit_compile=False, devices=())
+    Hardware(precision='float32', jit_compile='auto', devices=())
 """
 
 from __future__ import annotations
@@ -36,13 +36,16 @@ class Hardware:
     Attributes:
         precision: a Keras dtype policy of :data:`PRECISIONS`. With a mixed policy layers compute
             in 16 bits and keep float32 weights; the models' output layers stay float32.
-        jit_compile: passed to ``model.compile`` (``"auto"``: XLA where Keras can).
+        jit_compile: passed to ``model.compile``. ``"auto"`` (the default) lets Keras decide: on
+            JAX it compiles the training step with ``jax.jit`` (``False`` there means running
+            it op by op, more than ten times slower); on TensorFlow it uses XLA on a GPU, not on
+            a CPU-only machine nor under ``tf.distribute``.
         devices: the devices a batch is split over (``"gpu:0"``, ``"cpu:1"``...); empty or one
             device means no data parallelism. The batch size must be a multiple of their number.
     """
 
     precision: str = "float32"
-    jit_compile: bool | str = False
+    jit_compile: bool | str = "auto"
     devices: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -111,8 +114,8 @@ def hardware_for(preset: str, gpus: list[dict[str, Any]] | None = None) -> Hardw
 
     Returns:
         float32 on the CPU for "test" and "book" and wherever there is no GPU; otherwise mixed
-        precision (float16 below compute capability 8.0, else bfloat16), XLA "auto", and every
-        GPU in the data-parallel group when there are several.
+        precision (float16 below compute capability 8.0, else bfloat16) and every GPU in the
+        data-parallel group when there are several. Compilation is "auto" everywhere.
     """
     if preset not in ("test", "book", *_GPU_PRESETS):
         raise ValueError(f"hardware_for: argument preset expected one of "

@@ -68,19 +68,13 @@ def load_data(config: dict, cache: str | None = None, url: str | None = None):
 
 def _build(config: dict, vocab_size: int, hardware: Hardware) -> Callable[[], Any]:
     def build():
-        import keras
-
         from course_pkg.models.music import char_lstm, compile_char_lstm
-
-        # JAX without jit runs the training step op by op: 2-3 s a step for this model on a CPU
-        # instead of milliseconds. XLA off (the CPU presets) is a TensorFlow choice.
-        jit = True if keras.backend.backend() == "jax" else hardware.jit_compile
 
         model = char_lstm(vocab_size, units=config["units"], embedding_dim=config["embedding_dim"],
                           layers=config["layers"], dropout=config["dropout"], stateful=True,
                           batch_size=config["streams"], seq_len=config["seq_len"])
         return compile_char_lstm(model, config["learning_rate"], config["clipnorm"],
-                                 jit_compile=jit)
+                                 jit_compile=hardware.jit_compile)
 
     return build
 
