@@ -76,7 +76,8 @@ def slot_tagger(vocab_size: int, n_tags: int, n_intents: int | None = None, *,
     if kind not in KINDS:
         raise ValueError(f"slot_tagger: argument kind expected one of {list(KINDS)}, got {kind!r}")
     if inputs not in INPUTS:
-        raise ValueError(f"slot_tagger: argument inputs expected one of {list(INPUTS)}, got {inputs!r}")
+        raise ValueError(f"slot_tagger: argument inputs expected one of {list(INPUTS)}, "
+                         f"got {inputs!r}")
     if cell not in ("gru", "lstm"):
         raise ValueError(f"slot_tagger: argument cell expected 'gru' or 'lstm', got {cell!r}")
 
@@ -85,7 +86,8 @@ def slot_tagger(vocab_size: int, n_tags: int, n_intents: int | None = None, *,
         x = keras.layers.Embedding(vocab_size, vocab_size, embeddings_initializer="identity",
                                    trainable=False, mask_zero=True, name="one_hot")(words)
     else:
-        x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(words)
+        x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True,
+                                   name="embedding")(words)
     if kind == "feedforward":
         h = keras.layers.Dense(units, activation="relu", name="per_word")(x)
     elif kind == "unidirectional":
