@@ -9,6 +9,9 @@
 - ``architectures``: deep (stacked) and bidirectional RNNs, clockwork RNN schedules.
 - ``dependencies``: arcs from a deciding word to the word it decides (long-term dependencies).
 - ``experiments``: learning curves with a spread over seeds, final scores per run.
+- Application chapters: ``sentiment`` (snippet lengths, the prediction word by word),
+  ``slot_filling`` (tag grids, targeted-set accuracy), ``attention`` (attention heat maps),
+  ``music`` (piano rolls), ``after_rnns`` (cost against length, streaming cost).
 
 Every function returns a ``matplotlib.figure.Figure``; in a notebook the inline backend shows it
 at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
@@ -17,9 +20,19 @@ at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
 from .architectures import draw_bidirectional, draw_deep_rnn, plot_clockwork_schedule
 from .cell_diagram import GRU_CONVENTIONS, LSTM_DIAGRAMS, draw_gru_cell, draw_lstm_cell
 from .dependencies import draw_dependencies
+from .after_rnns import MODEL_LABELS, plot_accuracy_curves, plot_cost_vs_length, plot_streaming_cost
 from .experiments import plot_final_scores, plot_learning_curves
 from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
+from .music import plot_piano_rolls
+from .sentiment import plot_snippet_lengths, plot_word_by_word
+from .slot_filling import (
+    SLOT_COLORS,
+    plot_tag_grid,
+    plot_tag_grids,
+    plot_tagger_curves,
+    plot_targeted_accuracy,
+)
 from .style import COLORS, course_style, new_figure
 from .training import plot_history, plot_loss_curve, smooth
 from .unrolled import (
@@ -44,4 +57,8 @@ __all__ = [
     "draw_deep_rnn", "draw_bidirectional", "plot_clockwork_schedule",
     "draw_dependencies",
     "plot_learning_curves", "plot_final_scores",
+    "plot_snippet_lengths", "plot_word_by_word",
+    "SLOT_COLORS", "plot_tag_grid", "plot_tag_grids", "plot_tagger_curves", "plot_targeted_accuracy",
+    "plot_piano_rolls",
+    "MODEL_LABELS", "plot_cost_vs_length", "plot_streaming_cost", "plot_accuracy_curves",
 ]
