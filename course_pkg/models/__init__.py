@@ -1,9 +1,15 @@
-"""course_pkg.models: small application models built from Keras layers (and our cells).
+"""course_pkg.models: application models built from Keras layers (and our cells).
 
 - ``recurrent_layers``: ``recurrent_layer(kind, units)``, Keras's SimpleRNN / GRU / LSTM in their
   cuDNN-eligible configuration and Greff et al.'s LSTM variants (``LSTM_ABLATIONS``).
 - ``many_to_one``: ``sequence_regressor(kind, T, D, units)``, recurrent layer + Dense(1),
   the many-to-one model of the adding problem.
+- One module per application chapter, each listing its models in ``EXAMPLE_MODELS``:
+  ``sentiment`` (masked (Bi)LSTM/GRU classifier, the TF-IDF + logistic-regression baseline),
+  ``slot_filling`` (feed-forward, unidirectional and bidirectional taggers), ``translation``
+  (encoder-decoder with dot / general / additive attention, greedy and beam search), ``music``
+  (character LSTM, stateful sampling), ``after_rnns`` (minGRU with a parallel scan, a Transformer
+  encoder and an LSTM classifier).
 
 Importing this package does not import Keras; the builders load it on first use.
 """
@@ -15,6 +21,19 @@ _LAZY = {
     "LSTM_ABLATIONS": ".recurrent_layers",
     "recurrent_layer": ".recurrent_layers",
     "sequence_regressor": ".many_to_one",
+    "sentiment_classifier": ".sentiment",
+    "tfidf_logistic_regression": ".sentiment",
+    "slot_tagger": ".slot_filling",
+    "Attention": ".translation",
+    "translation_model": ".translation",
+    "inference_models": ".translation",
+    "greedy_decode": ".translation",
+    "beam_search": ".translation",
+    "char_lstm": ".music",
+    "sample_tunes": ".music",
+    "MinGRU": ".after_rnns",
+    "parallel_linear_scan": ".after_rnns",
+    "sequential_linear_scan": ".after_rnns",
 }
 
 
