@@ -21,6 +21,7 @@ from .architectures import draw_bidirectional, draw_deep_rnn, plot_clockwork_sch
 from .cell_diagram import GRU_CONVENTIONS, LSTM_DIAGRAMS, draw_gru_cell, draw_lstm_cell
 from .dependencies import draw_dependencies
 from .after_rnns import MODEL_LABELS, plot_accuracy_curves, plot_cost_vs_length, plot_streaming_cost
+from .attention import plot_attention, plot_attention_examples
 from .experiments import plot_final_scores, plot_learning_curves
 from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
@@ -59,6 +60,6 @@ __all__ = [
     "plot_learning_curves", "plot_final_scores",
     "plot_snippet_lengths", "plot_word_by_word",
     "SLOT_COLORS", "plot_tag_grid", "plot_tag_grids", "plot_tagger_curves", "plot_targeted_accuracy",
-    "plot_piano_rolls",
+    "plot_piano_rolls", "plot_attention", "plot_attention_examples",
     "MODEL_LABELS", "plot_cost_vs_length", "plot_streaming_cost", "plot_accuracy_curves",
 ]
