@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from course_pkg.recipes import (
-    RECIPES,
+    REPRODUCTIONS,
     command_line,
     format_table,
     load_result,
@@ -81,7 +81,7 @@ def test_the_same_seed_reproduces_the_same_curve():
 
 
 def test_presets_every_recipe_has_test_book_full_and_full_uses_several_seeds():
-    for name in RECIPES:
+    for name in REPRODUCTIONS:
         presets = recipe_module(name).PRESETS
         assert list(presets) == ["test", "book", "full"]
         assert len(presets["full"]["seeds"]) >= 3
@@ -127,7 +127,7 @@ def test_command_line_names_recipe_preset_and_folder():
 
 
 def test_committed_full_results_exist_and_say_how_they_were_made():
-    for name in RECIPES:
+    for name in REPRODUCTIONS:
         doc = load_result(name, "full")
         assert doc is not None, f"course_pkg/recipes/results/{name}_full.json is missing"
         assert doc["command"] == (
