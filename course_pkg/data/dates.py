@@ -407,6 +407,9 @@ class NumbersData:
 
 
 def _numbers(n: int, rng: np.random.Generator, exclude: set | None = None) -> Split:
+    from course_pkg.colab import ensure_packages
+
+    ensure_packages("num2words")
     from num2words import num2words
 
     digits = rng.integers(MIN_DIGITS, MAX_DIGITS + 1, size=4 * n + 64)

@@ -107,6 +107,9 @@ def build_model(config: dict, source_vocab: int, target_vocab: int, hardware: Ha
 
 def text_metrics(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
     """Exact match (scikit-learn's accuracy on whole strings), BLEU and chrF (sacrebleu)."""
+    from course_pkg.colab import ensure_packages
+
+    ensure_packages("sacrebleu", "sklearn")
     import sacrebleu
     from sklearn.metrics import accuracy_score
 
