@@ -57,7 +57,7 @@ class BuildTiming:
     jupyter_book: str
     pages: int
     cold_s: float
-    cached_s: float
+    cached_s: float | None  # None: a cold build timed alone (the CI's book stage)
     page_seconds: dict[str, float]
 
 
@@ -190,12 +190,13 @@ def render_markdown(rows: list[dict]) -> str:
     for row in sorted(rows, key=lambda r: r["date"], reverse=True):
         machine = row["machine"]
         commit = row["commit"] + (" (dirty)" if row["dirty"] else "")
-        ratio = row["cold_s"] / row["cached_s"] if row["cached_s"] > 0 else float("nan")
+        cached = row["cached_s"]
+        ratio = f"{row['cold_s'] / cached:.1f}x" if cached else "-"
         lines.append(
             f"| {row['date'].replace('T', ' ').rstrip('Z')} | `{commit}` "
             f"| {machine['cpu_model']}, {machine['cores']} cores, {machine['memory_gib']} GiB "
             f"| {machine['load_average_1min']} | {row['pages']} | {row['cold_s']:.1f} "
-            f"| {row['cached_s']:.1f} | {ratio:.1f}x |"
+            f"| {f'{cached:.1f}' if cached else '-'} | {ratio} |"
         )
     latest = max(rows, key=lambda r: r["date"]) if rows else None
     if latest and latest.get("page_seconds"):
