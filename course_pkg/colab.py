@@ -134,6 +134,7 @@ APP_REQUIREMENTS = {
     "num2words": "num2words==0.5.14",
     "sklearn": "scikit-learn>=1.3",
     "babel": "babel>=2.12",
+    "jiwer": "jiwer==4.0.0",
 }
 
 
