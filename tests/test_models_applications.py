@@ -11,7 +11,8 @@ import pytest
 pytestmark = pytest.mark.keras
 
 #: The model module of each application recipe (the reversed-source study uses translation's).
-MODEL_MODULES = ("sentiment", "slot_filling", "translation", "music", "after_rnns")
+MODEL_MODULES = ("sentiment", "slot_filling", "translation", "music", "time_series", "speech",
+                 "captioning", "video", "after_rnns", "dilated")
 
 
 def recurrent_problems(layer) -> list[str]:

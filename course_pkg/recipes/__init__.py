@@ -38,7 +38,7 @@ from ._common import (  # noqa: E402 - after the check, so a missing NumPy is ex
 )
 
 #: Reproductions of published findings (presets test / book / full; runs x seeds, MSE summaries).
-REPRODUCTIONS = ("adding_problem", "forget_bias", "lstm_ablation")
+REPRODUCTIONS = ("adding_problem", "forget_bias", "lstm_ablation", "long_memory")
 #: Application chapters (presets test / book / colab / full; ``course_pkg.recipes.training.fit``,
 #: checkpoints, mixed precision and data parallelism on GPUs).
 APPLICATIONS = ("sentiment", "slot_filling", "translation", "reversed_source", "music", "time_series",
