@@ -110,7 +110,7 @@ def test_tokenize_keeps_words_contractions_and_punctuation():
 
 def test_vocabulary_ranks_by_frequency_and_encoding_pads_on_the_right():
     vocabulary = build_vocabulary(["a b b c c c", "c d"], max_words=5, min_count=1)
-    assert vocabulary.words == ("<pad>", "<unk>", "c", "b", "a")
+    assert vocabulary.tokens == ("<pad>", "<unk>", "c", "b", "a")
     assert vocabulary.ids(["c", "d"]) == [2, OOV]
     x = encode(["c b", "a a a a a a", "zzz"], vocabulary, maxlen=4)
     assert x.dtype == np.int32 and x.tolist() == [[2, 3, PAD, PAD], [4, 4, 4, 4], [OOV, 0, 0, 0]]

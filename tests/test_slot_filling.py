@@ -61,9 +61,9 @@ def test_the_test_set_uses_templates_never_seen_in_training_but_known_words(corp
     test_templates = {u.template for u in corpus.test}
     assert all(t.startswith("test:") for t in test_templates)
     assert not train_templates & test_templates
-    words = sf.Vocabulary.of_words(corpus.train)
+    words = sf.word_vocabulary(corpus.train)
     frame_words = {t for u in corpus.test for t, g in zip(u.tokens, u.tags) if g == "O"}
-    assert frame_words <= set(words.itos), frame_words - set(words.itos)
+    assert frame_words <= set(words.tokens), frame_words - set(words.tokens)
 
 
 def _role_words(u):
@@ -102,8 +102,8 @@ def test_training_has_both_roles_for_every_targeted_frame(corpus):
 
 
 def test_encode_pads_with_zero_and_drops_only_city_words(corpus):
-    words, tags = sf.Vocabulary.of_words(corpus.train), sf.Vocabulary.of_tags(corpus.train)
-    assert words.itos[:2] == [sf.PAD, sf.UNK] and tags.itos[0] == "O"
+    words, tags = sf.word_vocabulary(corpus.train), sf.tag_vocabulary(corpus.train)
+    assert words.tokens[:2] == (sf.PAD, sf.UNK) and tags.tokens[0] == "O"
     x, y, intent = sf.encode(corpus.train[:50], words, tags, sf.INTENTS, 30)
     assert x.shape == y.shape == (50, 30) and intent.shape == (50,)
     n = len(corpus.train[0].tokens)
@@ -112,7 +112,7 @@ def test_encode_pads_with_zero_and_drops_only_city_words(corpus):
     x2, y2, _ = sf.encode(corpus.train[:200], words, tags, sf.INTENTS, 30)
     dropped = (xd == 1) & (x2 != 1)
     assert dropped.any()
-    city_ids = {tags.id(t) for t in tags.itos if t.endswith("_city")}
+    city_ids = {tags.id(t) for t in tags.tokens if t.endswith("_city")}
     assert set(np.unique(y2[dropped])) <= city_ids
 
 

@@ -40,6 +40,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .sources import PackagedSource, RemoteSource, cached_download
+from .vocabulary import Vocabulary
 
 __all__ = [
     "IMDB", "LABELS", "PAD", "OOV", "ROTTEN_TOMATOES", "SentimentData", "Snippets", "Vocabulary",
@@ -172,32 +173,6 @@ def split_indices(labels: Sequence[int] | np.ndarray, fractions: Sequence[float]
     return tuple(np.sort(np.concatenate(p)).astype(np.int64) for p in parts)
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """Words and their ids: ``words[i]`` has id ``i``; ids 0 and 1 are padding and unknown.
-
-    Attributes:
-        words: ``("<pad>", "<unk>", w2, w3, ...)``, from the most frequent training word down.
-    """
-
-    words: tuple[str, ...]
-    index: dict[str, int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "index", {w: i for i, w in enumerate(self.words)})
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def ids(self, tokens: Iterable[str]) -> list[int]:
-        """The id of each token (``OOV`` for words outside the vocabulary)."""
-        return [self.index.get(t, OOV) for t in tokens]
-
-    def decode(self, ids: Iterable[int]) -> str:
-        """The tokens of ``ids`` joined by spaces, padding left out."""
-        return " ".join(self.words[int(i)] for i in ids if int(i) != PAD)
-
-
 def build_vocabulary(texts: Iterable[str], max_words: int, min_count: int = 2) -> Vocabulary:
     """The vocabulary of ``texts``: padding, unknown, then up to ``max_words - 2`` words seen at
     least ``min_count`` times, most frequent first (ties in alphabetical order).
@@ -210,7 +185,7 @@ def build_vocabulary(texts: Iterable[str], max_words: int, min_count: int = 2) -
                          f"{max_words!r}")
     counts = Counter(t for text in texts for t in tokenize(text))
     ranked = sorted((w for w, n in counts.items() if n >= min_count), key=lambda w: (-counts[w], w))
-    return Vocabulary(("<pad>", "<unk>", *ranked[: max_words - 2]))
+    return Vocabulary(("<pad>", "<unk>", *ranked[: max_words - 2]), unknown="<unk>")
 
 
 def encode(texts: Iterable[str], vocabulary: Vocabulary, maxlen: int) -> np.ndarray:
@@ -237,7 +212,7 @@ class SentimentData:
         x_train, x_val, x_test: (N, T) int32 token ids, right-padded with 0.
         y_train, y_val, y_test: (N,) int32 labels, 1 = positive (fresh), 0 = negative (rotten).
         texts_train, texts_val, texts_test: the raw texts (None for IMDB, which ships ids only).
-        vocabulary: the :class:`Vocabulary` (None for IMDB: its ids are frequency ranks).
+        vocabulary: the :class:`course_pkg.data.vocabulary.Vocabulary` (None for IMDB: its ids are frequency ranks).
         provenance: the source's provenance and how it was split and encoded.
     """
 

@@ -44,11 +44,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from course_pkg.data.sources import PackagedSource, RemoteSource, cached_download
+from course_pkg.data.vocabulary import Vocabulary
 
 __all__ = [
     "AIRPORTS", "ATIS_SOURCES", "AIRLINES", "CLASSES", "HELD_OUT_CITIES", "INTENTS", "SLOTS",
     "PAD", "UNK", "SlotCorpus", "Utterance", "Vocabulary", "airport_cities", "encode",
-    "format_date", "load_atis", "make_corpus", "parse_atis", "read_atis", "spans", "tokenize",
+    "format_date", "load_atis", "make_corpus", "parse_atis", "read_atis", "spans",
+    "tag_vocabulary", "tokenize", "word_vocabulary",
 ]
 
 #: The airports file inside vega_datasets 0.9.0 (FAA airport list as published by Vega).
@@ -424,44 +426,17 @@ def make_corpus(n_train: int = 3000, n_test: int = 600, n_targeted: int = 200, s
 
 
 # ----------------------------------------------------------------------------------------------
-class Vocabulary:
-    """Word (or tag) <-> integer ids. Words: id 0 is padding and id 1 the unknown word.
+def word_vocabulary(utterances: Iterable[Utterance]) -> Vocabulary:
+    """The words of ``utterances`` in order of first appearance, after padding (id 0) and the
+    unknown word (id 1), which every word outside the training set maps to."""
+    return Vocabulary.from_tokens((t for u in utterances for t in u.tokens), (PAD, UNK), UNK)
 
-    Args:
-        items: the known words (or tags), in order of first appearance.
-        specials: ids reserved before them (``(PAD, UNK)`` for words, ``()`` for tags).
-    """
 
-    def __init__(self, items: Iterable[str], specials: Sequence[str] = (PAD, UNK)):
-        self.itos: list[str] = []
-        self._stoi: dict[str, int] = {}
-        for item in [*specials, *items]:
-            if item not in self._stoi:
-                self._stoi[item] = len(self.itos)
-                self.itos.append(item)
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def __contains__(self, item: str) -> bool:
-        return item in self._stoi
-
-    def id(self, item: str) -> int:
-        if item in self._stoi:
-            return self._stoi[item]
-        if UNK in self._stoi:
-            return self._stoi[UNK]
-        raise KeyError(f"Vocabulary: {item!r} is unknown and there is no {UNK} id")
-
-    @classmethod
-    def of_words(cls, utterances: Iterable[Utterance]) -> "Vocabulary":
-        return cls((t for u in utterances for t in u.tokens), (PAD, UNK))
-
-    @classmethod
-    def of_tags(cls, utterances: Iterable[Utterance]) -> "Vocabulary":
-        tags = sorted({t for u in utterances for t in u.tags} - {"O"},
-                      key=lambda t: (t[2:], t[0]))
-        return cls(tags, ("O",))
+def tag_vocabulary(utterances: Iterable[Utterance]) -> Vocabulary:
+    """The BIO tags of ``utterances``: ``O`` (id 0, also on padding), then each slot's ``B-``
+    and ``I-`` tags side by side."""
+    tags = sorted({t for u in utterances for t in u.tags} - {"O"}, key=lambda t: (t[2:], t[0]))
+    return Vocabulary.from_tokens(tags, ("O",))
 
 
 def encode(utterances: Sequence[Utterance], words: Vocabulary, tags: Vocabulary,

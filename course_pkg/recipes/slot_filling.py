@@ -31,6 +31,7 @@ import numpy as np
 
 from course_pkg.data.slot_filling import (
     _TEST_TEMPLATES, INTENTS, _targeted_utterance, Utterance, Vocabulary, encode, load_atis, make_corpus,
+    tag_vocabulary, word_vocabulary,
 )
 
 from ._common import check_preset, write_result
@@ -126,7 +127,7 @@ def predict_tags(model, utterances: Sequence[Utterance], words: Vocabulary, tags
     tag_probs = np.concatenate([keras.ops.convert_to_numpy(o[0]) for o in outputs])
     intent_probs = np.concatenate([keras.ops.convert_to_numpy(o[1]) for o in outputs])
     best = tag_probs.argmax(-1)
-    predicted = [[tags.itos[k] for k in best[i, :min(len(u.tokens), max_len)]]
+    predicted = [[tags.tokens[k] for k in best[i, :min(len(u.tokens), max_len)]]
                  + ["O"] * max(0, len(u.tokens) - max_len) for i, u in enumerate(utterances)]
     return predicted, [intents[k] for k in intent_probs.argmax(-1)]
 
@@ -288,7 +289,7 @@ def _train_and_score(name: str, config: dict, arrays: dict, vocab: dict, hardwar
 
 def _vocab(train: Sequence[Utterance], intents: Sequence[str], others: Sequence[Utterance]) -> dict:
     lengths = [len(u.tokens) for u in [*train, *others]]
-    return {"words": Vocabulary.of_words(train), "tags": Vocabulary.of_tags(train),
+    return {"words": word_vocabulary(train), "tags": tag_vocabulary(train),
             "intents": list(intents), "max_len": int(max(lengths))}
 
 
@@ -350,7 +351,7 @@ def run_generated(config: dict, hardware: Hardware, run_dir: Path | None,
                                   for u in v[:4]] for k, v in corpus.targeted.items()},
         "data": {**corpus.provenance, "n_train": len(corpus.train), "n_valid": len(valid),
                  "n_test": len(test), "n_targeted": {k: len(v) for k, v in corpus.targeted.items()},
-                 "vocabulary": len(vocab["words"]), "tags": vocab["tags"].itos,
+                 "vocabulary": len(vocab["words"]), "tags": list(vocab["tags"].tokens),
                  "max_len": vocab["max_len"]},
     }
 
