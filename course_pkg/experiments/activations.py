@@ -30,15 +30,16 @@ def delayed_recall(n: int, T: int, delay: int, rng=None) -> tuple[np.ndarray, np
     ``y[:, s]`` is the target of step ``s + delay``, the input ``x[:, s]`` seen ``delay`` steps
     before."""
     if not 0 < delay < T:
-        raise ValueError(f"delayed_recall: argument delay expected 0 < delay < T = {T}, got {delay!r}")
+        raise ValueError(f"delayed_recall: argument delay expected 0 < delay < T = {T}, "
+                         f"got {delay!r}")
     x = np.random.default_rng(rng).uniform(-1.0, 1.0, size=(n, T, 1))
     return x, x[:, : T - delay].copy()
 
 
 def activation_memory(activations: Sequence[str] = ("tanh", "relu", "sigmoid"),
-                      seeds: Sequence[int] = (0, 1, 2), delays: Sequence[int] = (2, 5),
-                      *, T: int = 20, units: int = 16, n_train: int = 1000, n_test: int = 500,
-                      steps: int = 150, batch_size: int = 32,
+                      seeds: Sequence[int] = (0, 1, 2), delays: Sequence[int] = (5, 10),
+                      *, T: int = 30, units: int = 16, n_train: int = 1000, n_test: int = 500,
+                      steps: int = 200, batch_size: int = 32,
                       learning_rate: float = 1e-2) -> dict[str, Any]:
     """Train every (delay, activation, seed) run on delayed recall and score it on a test set.
 

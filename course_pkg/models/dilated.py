@@ -38,15 +38,22 @@ def _check_dilation(cls: str, dilation) -> int:
     return dilation
 
 
-class DilationSplit(keras.layers.Layer):
+class _Dilation(keras.layers.Layer):
+    """A reshape of time with a dilation d (no weights)."""
+
+    def __init__(self, dilation: int, **kwargs):
+        super().__init__(**kwargs)
+        self.dilation = _check_dilation(type(self).__name__, dilation)
+
+    def get_config(self):
+        return {**super().get_config(), "dilation": self.dilation}
+
+
+class DilationSplit(_Dilation):
     """(N, T, D) -> (N * d, T / d, D): row n * d + r holds steps r, r + d, r + 2d, ... of row n.
 
     T must be a multiple of d.
     """
-
-    def __init__(self, dilation: int, **kwargs):
-        super().__init__(**kwargs)
-        self.dilation = _check_dilation("DilationSplit", dilation)
 
     def call(self, x):
         d = self.dilation
@@ -61,16 +68,9 @@ class DilationSplit(keras.layers.Layer):
         d = self.dilation
         return (None if n is None else n * d, None if steps is None else steps // d, features)
 
-    def get_config(self):
-        return {**super().get_config(), "dilation": self.dilation}
 
-
-class DilationMerge(keras.layers.Layer):
+class DilationMerge(_Dilation):
     """The inverse of ``DilationSplit``: (N * d, T / d, H) -> (N, T, H)."""
-
-    def __init__(self, dilation: int, **kwargs):
-        super().__init__(**kwargs)
-        self.dilation = _check_dilation("DilationMerge", dilation)
 
     def call(self, h):
         d = self.dilation
@@ -84,9 +84,6 @@ class DilationMerge(keras.layers.Layer):
         n, chain, units = input_shape
         d = self.dilation
         return (None if n is None else n // d, None if chain is None else chain * d, units)
-
-    def get_config(self):
-        return {**super().get_config(), "dilation": self.dilation}
 
 
 def dilated_stack(x, dilations: Sequence[int], units: int, cell: str = "gru"):

@@ -78,8 +78,9 @@ def plot_dilations(dilations: Sequence[int], T: int = 16) -> Figure:
             for t in range(T):
                 if t - d >= 0:
                     thick = (k, t - d, t) in path
+                    colour = COLORS["text"] if thick else SERIES[k % len(SERIES)]
                     ax.annotate("", (t, y), (t - d, y), arrowprops={
-                        "arrowstyle": "-|>", "color": COLORS["text"] if thick else SERIES[k % len(SERIES)],
+                        "arrowstyle": "-|>", "color": colour,
                         "linewidth": 2.0 if thick else 0.8, "alpha": 1.0 if thick else 0.6,
                         "connectionstyle": f"arc3,rad={-0.35 if d > 1 else 0.0}",
                         "shrinkA": 4, "shrinkB": 4})

@@ -4,8 +4,9 @@ A lecture claims that an LSTM "detects patterns 100 steps back but struggles wit
 Hochreiter and Schmidhuber (1997, experiment 4) trained LSTMs on the adding problem at
 T = 100, 500 and 1000; this recipe trains T = 100 and T = 1000 with one fixed budget of training
 sequences (``epochs * n_train`` = 150,000 in the full preset) and three seeds, so that the
-table says what that budget buys at each length. Each run is ``course_pkg.recipes._common.train_run`` (an ``LSTM(32)`` and a
-``Dense(1)``, Adam with gradient clipping); a run counts as solved when its test MSE falls below
+table says what that budget buys at each length. Each run is
+``course_pkg.recipes._common.train_run`` (an ``LSTM(32)`` and a ``Dense(1)``, Adam with gradient
+clipping); a run counts as solved when its test MSE falls below
 ``solved_mse`` (0.01; predicting the mean scores 1/6) and stops early once below ``stop_mse``.
 
 Presets (``PRESETS``): "test" (seconds, for the test suite), "book" (T = 100, one seed: a short
@@ -76,7 +77,8 @@ def run(preset: str = "book", out: str | None = None,
     summary = summarize(runs, ("T",), config["solved_mse"])
     document = result_document(NAME, preset, out, config, runs, summary,
                                time.perf_counter() - start, baseline_mse=ADDING_BASELINE_MSE,
-                               hochreiter_1997={str(k): v for k, v in HOCHREITER_1997_ADDING.items()})
+                               hochreiter_1997={str(k): v
+                                                for k, v in HOCHREITER_1997_ADDING.items()})
     if out is not None:
         write_result(document, out)
     return document
