@@ -305,3 +305,31 @@ def test_the_recipe_test_preset_scores_every_forecast():
         assert 0 < record["ci_low"] <= record["accuracy"] <= record["ci_high"] < 1
         assert 0 < record["n"] <= document["stocks"]["test_days"]
     assert document["data"]["name"] == "sunspots"
+
+
+@pytest.mark.keras
+@pytest.mark.slow
+def test_the_colab_path_reads_jena_through_its_loader(tmp_path, monkeypatch):
+    """The colab preset's code path (the Jena loader, 24-hour seasons and horizons) on 600 hours
+    of a synthetic daily wave, cached where the real zip would be, with tiny layers."""
+    from course_pkg.data.sources import CACHE_ENV
+    from course_pkg.recipes import time_series
+
+    hours = np.arange(600 * 6) / 6
+    rows = "".join(f"{1 + int(h // 24) % 28:02d}.01.2009 {int(h % 24):02d}:{int(h * 60 % 60):02d}:00,"
+                   f"990.0,{10 + 5 * np.sin(2 * np.pi * h / 24):.3f}\n" for h in hours)
+    path = tmp_path / JENA.filename
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("jena_climate_2009_2016.csv", '"Date Time","p (mbar)","T (degC)"\n' + rows)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(JENA_SHA256_ENV, file_sha256(path))
+    colab_like = {**time_series.PRESETS["test"], "series": "jena", "window": 72, "horizon": 24}
+    monkeypatch.setitem(time_series.PRESETS, "test", colab_like)
+    document = time_series.run("test")
+    assert document["data"]["kind"] == "download" and document["data"]["url"] == JENA.url
+    assert document["forecasting"]["series"]["period"] == 24
+    metrics = document["metrics"]
+    # a pure daily wave: repeating yesterday's hour is exact, least squares nearly so
+    assert metrics["multi_step_seasonal_naive_mae"] == pytest.approx(0.0, abs=1e-3)
+    assert metrics["one_step_linear_mae"] < 1e-2 < metrics["one_step_persistence_mae"]
+    assert all(math.isfinite(v) for v in metrics.values())
