@@ -172,6 +172,38 @@ def pair_named(captions: Sequence[str], objects: Sequence[Sequence[dict]],
     return float(np.mean(hits)) if hits else float("nan")
 
 
+def _said_objects(caption: str) -> list[tuple[str, str]]:
+    """The (colour, shape) pairs a template caption names, in order ("a <size> <colour> <shape>")."""
+    words = caption.split()
+    return [(words[i + 2], words[i + 3]) for i in range(len(words) - 3)
+            if words[i] == "a" and words[i + 1] in ("small", "large")]
+
+
+def heldout_substitutions(captions: Sequence[str], objects: Sequence[Sequence[dict]],
+                          pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """What a caption says in place of each held-out object (matched by position): counts of
+    colour and shape right or wrong, and the most common substitutions."""
+    counts = {"both right": 0, "colour right, shape wrong": 0, "shape right, colour wrong": 0,
+              "both wrong": 0, "object missing": 0}
+    swaps: dict[str, int] = {}
+    for caption, objs in zip(captions, objects):
+        said = _said_objects(caption)
+        for k, o in enumerate(objs):
+            if (o["colour"], o["shape"]) not in pairs:
+                continue
+            if k >= len(said):
+                counts["object missing"] += 1
+                continue
+            colour_ok, shape_ok = said[k][0] == o["colour"], said[k][1] == o["shape"]
+            key = ("both right" if colour_ok and shape_ok else "colour right, shape wrong"
+                   if colour_ok else "shape right, colour wrong" if shape_ok else "both wrong")
+            counts[key] += 1
+            swap = f"{o['colour']} {o['shape']} -> {' '.join(said[k])}"
+            swaps[swap] = swaps.get(swap, 0) + 1
+    top = sorted(swaps.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+    return {"counts": counts, "substitutions": dict(top)}
+
+
 def train_scenes_model(config: dict, data, hardware: Hardware, *, kind: str | None = None,
                        seed: int | None = None, run_dir: str | None = None,
                        progress: Callable[[dict], None] | None = None):
@@ -261,6 +293,12 @@ def _run_scenes(config, hardware, run_dir, progress, start):
                    "train_cpu_seconds": round(train_cpu, 1),
                    "decode_seconds": round(eval_seconds, 1)},
         "errors": errors, "attention_examples": examples,
+        "heldout_said": heldout_substitutions(ev["greedy"]["heldout"], data.test_heldout.objects,
+                                              data.held_out),
+        "nn_heldout_said": heldout_substitutions(
+            nearest_neighbour_captions(data.train.images, data.train.captions,
+                                       data.test_heldout.images),
+            data.test_heldout.objects, data.held_out),
         "grid_shape": list(ev["weights"]["seen"].shape[2:]),
         "params": int(result.model.count_params()),
     }
