@@ -87,7 +87,7 @@ def plot_dilations(dilations: Sequence[int], T: int = 16) -> Figure:
             ax.scatter(range(T), [y] * T, s=28, color=SERIES[k % len(SERIES)], zorder=3)
             ax.text(-1.0, y, f"layer {k + 1}, d = {d}", ha="right", va="center", fontsize=9)
         ax.scatter(range(T), [0] * T, s=28, color=COLORS.get("input", "#888888"), zorder=3)
-        ax.text(-1.0, 0, "input $x_t$", ha="right", va="center", fontsize=9)
+        ax.text(-1.0, 0, "input $x_t$", ha="right", va="center", fontsize=10)
         ax.set_xlim(-5.5, T - 0.5)
         ax.set_ylim(-0.6, L + 0.8)
         ax.set_xticks(range(0, T, 2))
@@ -117,7 +117,8 @@ def plot_teddy(results: Mapping[str, Mapping[str, Mapping[str, float]]]) -> Figu
             ax.bar_label(bars, fmt="%.2f", fontsize=9, padding=2)
         ax.axhline(0.5, color="black", linestyle="--", linewidth=1.0)
         ax.set_xticks(range(len(kinds)), [f"{k} tagger" for k in kinds])
-        ax.set_ylim(0, 1.15)
+        ax.set_ylim(0, 1.4)
+        ax.set_yticks(np.linspace(0.0, 1.0, 5))
         ax.set_ylabel('P(PER) for "teddy"')
         ax.legend(loc="upper left", ncols=2)
     return fig
