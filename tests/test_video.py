@@ -17,11 +17,12 @@ import pytest
 from course_pkg.data.sources import DataChecksumError, MissingDataSourceError
 from course_pkg.data.video import (
     BASIC_MOTIONS_TRAIN,
-    DIGIT_ROWS,
+    DIGIT_SPLIT,
     DIRECTIONS,
     MNIST_5K,
     UCI_HAR,
     UCI_HAR_SIGNALS,
+    digit_rows,
     load_basic_motions,
     load_digits,
     load_moving_digits,
@@ -65,11 +66,18 @@ def test_a_different_digits_file_is_refused_by_its_checksum():
         wrong.locate()
 
 
-def test_each_split_draws_its_digits_from_its_own_rows(data):
+def test_each_split_draws_its_digits_from_its_own_rows_of_every_class(data):
+    _, labels = load_digits()
+    sizes = {"train": 3500, "val": 500, "test": 1000}
     for name in ("train", "val", "test"):
-        lo, hi = DIGIT_ROWS[name]
-        rows = getattr(data, name).digit_rows
-        assert rows.min() >= lo and rows.max() < hi
+        rows = digit_rows(name)
+        assert len(rows) == sizes[name]
+        assert np.bincount(labels[rows]).tolist() == [sizes[name] // 10] * 10
+        assert set(np.unique(getattr(data, name).digit_rows)) <= set(rows.tolist())
+        assert set(np.asarray(DIGIT_SPLIT[name])) == set(np.unique(rows % 10))
+    assert len(set(getattr(data, "test").digit_labels.tolist())) == 10
+    with pytest.raises(ValueError, match="argument split expected one of"):
+        digit_rows("dev")
 
 
 def test_the_digit_moves_the_way_the_label_says(data):
@@ -250,9 +258,9 @@ def test_models_shapes_and_the_order_blindness_of_averaging():
     assert sensor_gru(50, 6, 4).output_shape == (None, 4)
     averaging, recurrent = frame_averaging(8, 16, 4), lrcn(8, 16, 4)
     assert recurrent.output_shape == (None, 4)
-    # frame encoder: 8 * (9 + 1) + 16 * (72 + 1) + (16 * 4 * 4) * 32 + 32 = 9,432 parameters
-    assert recurrent.get_layer("per_frame").layer.count_params() == 9432
-    assert recurrent.count_params() == 9432 + 4 * (32 * 32 + 32 * 32 + 32) + 33 * 4
+    # frame encoder: 8 * (9 + 1) + 16 * (72 + 1) + (16 * 4 * 4) * 32 + 32 = 9,472 parameters
+    assert recurrent.get_layer("per_frame").layer.count_params() == 9472
+    assert recurrent.count_params() == 9472 + 4 * (32 * 32 + 32 * 32 + 32) + 33 * 4
     clip = np.random.default_rng(0).random((2, 8, 16, 16, 1)).astype(np.float32)
     reverse = clip[:, ::-1]
     np.testing.assert_allclose(averaging(clip), averaging(reverse), atol=1e-6)

