@@ -97,7 +97,12 @@ def plot_ctc_posteriors(examples: Sequence[Mapping], alphabet: str = "0123456789
             spec_ax, prob_ax = axes[2 * k], axes[2 * k + 1]
             features = np.asarray(example["features"])
             probs = np.asarray(example["probs"])
-            seconds = len(features) * hop_seconds
+            # show the utterance, not the silence it was padded with (the padding's features are
+            # the dataset's minimum in every band)
+            sounding = np.flatnonzero(features.max(axis=1) > features.min() + 1e-3)
+            end = min(len(features), (sounding[-1] + 6) if len(sounding) else len(features))
+            features = features[:end]
+            seconds = end * hop_seconds
             spec_ax.imshow(features.T, origin="lower", aspect="auto", cmap="magma",
                            extent=(0, seconds, 0, features.shape[1]))
             spec_ax.grid(False)
@@ -147,6 +152,8 @@ def plot_digit_strips(examples: Sequence[Mapping], columns: int = 2) -> Figure:
             ax.grid(False)
             ax.set_xticks([])
             ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
             mark = "" if example["text"] == example["decoded"] else "  (wrong)"
             ax.set_title(f"{example['text']} read as {example['decoded'] or '(nothing)'}{mark}",
                          loc="left", fontsize=10)
