@@ -6,7 +6,12 @@ recipe's test preset."""
 import numpy as np
 import pytest
 
-from course_pkg.cells.torch_layout import from_torch, from_torch_state_dict, torch_forward
+from course_pkg.cells.torch_layout import (
+    from_torch,
+    from_torch_state_dict,
+    random_torch_state,
+    torch_forward,
+)
 from course_pkg.data import teddy
 from course_pkg.experiments.exploding import exploding_vs_clipped
 from course_pkg.experiments.numpy_training import first_nonfinite_step, train_reference_rnn
@@ -17,18 +22,8 @@ from course_pkg.reference.rnn import rnn_step_forward
 D, H, N = 3, 5, 4
 
 
-def torch_state(mode, rng, num_layers=1, bidirectional=False, D=D, H=H):
-    """Random arrays laid out as PyTorch's state dict, drawn as PyTorch draws them (U(-k, k))."""
-    G = {"RNN": 1, "GRU": 3, "LSTM": 4}[mode]
-    k = 1 / np.sqrt(H)
-    state = {}
-    for layer in range(num_layers):
-        d_in = D if layer == 0 else H * (2 if bidirectional else 1)
-        for suffix in ("", "_reverse") if bidirectional else ("",):
-            for name, shape in (("weight_ih", (G * H, d_in)), ("weight_hh", (G * H, H)),
-                                ("bias_ih", (G * H,)), ("bias_hh", (G * H,))):
-                state[f"{name}_l{layer}{suffix}"] = rng.uniform(-k, k, size=shape)
-    return state
+def torch_state(mode, rng, num_layers=1, bidirectional=False):
+    return random_torch_state(mode, D, H, num_layers, bidirectional, rng)
 
 
 def layer0(state):

@@ -27,7 +27,8 @@ import numpy as np
 
 from course_pkg.reference.activations import sigmoid
 
-__all__ = ["KERAS_GATES", "TORCH_GATES", "from_torch", "from_torch_state_dict", "torch_forward"]
+__all__ = ["KERAS_GATES", "TORCH_GATES", "from_torch", "from_torch_state_dict",
+           "random_torch_state", "torch_forward"]
 
 #: Gate blocks by mode, in PyTorch's row order and in Keras's column order.
 TORCH_GATES = {"RNN": ("h",), "LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
@@ -46,6 +47,23 @@ def _keras_blocks(mode: str, rows: np.ndarray) -> np.ndarray:
     """Reorder the G row blocks of a PyTorch array (G*H, ...) into Keras's gate order."""
     blocks = np.split(np.asarray(rows), len(_ORDER[mode]), axis=0)
     return np.concatenate([blocks[k] for k in _ORDER[mode]], axis=0)
+
+
+def random_torch_state(mode: str, D: int, H: int, num_layers: int = 1,
+                       bidirectional: bool = False, rng=None) -> dict[str, np.ndarray]:
+    """Arrays named, shaped and initialised as a fresh PyTorch module's state dict: every weight
+    and bias uniform in (-1/sqrt(H), 1/sqrt(H)), the input size of layer k > 0 being H times the
+    number of directions. Float64, for checks without PyTorch."""
+    G = _check_mode("random_torch_state", mode)
+    rng = np.random.default_rng(rng)
+    k, state = 1.0 / np.sqrt(H), {}
+    for layer in range(num_layers):
+        d_in = D if layer == 0 else H * (2 if bidirectional else 1)
+        for suffix in ("", "_reverse") if bidirectional else ("",):
+            for name, shape in (("weight_ih", (G * H, d_in)), ("weight_hh", (G * H, H)),
+                                ("bias_ih", (G * H,)), ("bias_hh", (G * H,))):
+                state[f"{name}_l{layer}{suffix}"] = rng.uniform(-k, k, size=shape)
+    return state
 
 
 def from_torch(mode: str, weight_ih: np.ndarray, weight_hh: np.ndarray,
