@@ -134,6 +134,21 @@ def test_missing_espeak_gives_a_clear_error(monkeypatch, tmp_path):
         data.make_digit_strings(train=2, test=2, cache=tmp_path)
 
 
+def test_on_colab_a_missing_espeak_is_installed_with_apt_get(monkeypatch, tmp_path):
+    import subprocess
+
+    import course_pkg.colab
+
+    calls = []
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(course_pkg.colab, "in_colab", lambda: True)
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args) or
+                        subprocess.CompletedProcess(args, 0))
+    with pytest.raises(data.EspeakMissingError):  # the fake apt-get installed nothing
+        data.espeak_version()
+    assert calls[0][:2] == ["apt-get", "install"] and "espeak-ng" in calls[0]
+
+
 def test_test_voices_are_never_used_in_training():
     train, test = data.split_voices(test_voices=4, seed=0)
     assert len(test) == 4 and not set(train) & set(test)

@@ -101,8 +101,10 @@ def _require_espeak() -> str:
 
     found = shutil.which("espeak-ng")
     if found is None and in_colab():
-        subprocess.run(["apt-get", "install", "-y", "-qq", "espeak-ng"], check=True,
-                       stdout=subprocess.DEVNULL)
+        install = ["apt-get", "install", "-y", "-qq", "espeak-ng"]
+        if subprocess.run(install, stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
         found = shutil.which("espeak-ng")
     if found is None:
         raise EspeakMissingError(
