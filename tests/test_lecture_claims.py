@@ -271,3 +271,26 @@ def test_claims_figures_fit_the_column_with_readable_text(figure):
         assert smallest >= MIN_FONT_SIZE, f"{text!r} at {smallest} pt"
     finally:
         plt.close("all")
+
+
+# --- the skip GRU ----------------------------------------------------------------------------
+
+@pytest.mark.keras
+def test_the_skip_gru_copies_its_state_on_skipped_steps_and_updates_on_schedule():
+    import keras
+
+    from course_pkg.models.skip_rnn import SkipGRUCell
+
+    cell = SkipGRUCell(4)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    x = np.random.default_rng(0).normal(size=(2, 12, 3)).astype("float32")
+    layer(x)
+    cell.w_p.assign(np.zeros((4, 1), dtype="float32"))
+    cell.b_p.assign(np.array([-2.0], dtype="float32"))       # du = sigmoid(-2) = 0.119 each step
+    out = np.asarray(layer(x))
+    h, u = out[..., :4], out[..., 4]
+    # an update, then 4 skips while ut grows by 0.119 (0.119 .. 0.476), then an update at 0.595
+    np.testing.assert_array_equal(u[0], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])
+    for t in np.flatnonzero(u[0] == 0):
+        np.testing.assert_array_equal(h[:, t], h[:, t - 1])
+    assert np.abs(h[:, 5] - h[:, 4]).max() > 1e-4
