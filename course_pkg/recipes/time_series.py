@@ -246,7 +246,9 @@ def _direction_table(config: dict, hardware: Hardware, run_dir: Path | None,
             "test_days": len(actual), "up_share_test": float(np.mean(actual > 0)),
             "history": result.history, "train_seconds": round(result.wall_s, 1),
             "resumed_epochs": result.resumed_epochs,
-            "direction": {k: directional_accuracy(actual, v) for k, v in predicted.items()}}
+            # each forecast's accuracy, interval and test, and how often it says "up"
+            "direction": {k: {**directional_accuracy(actual, v), "says_up": float(np.mean(v > 0))}
+                          for k, v in predicted.items()}}
 
 
 def run(preset: str = "book", out: str | None = None,
