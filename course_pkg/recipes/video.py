@@ -51,7 +51,8 @@ PRESETS: dict[str, dict[str, Any]] = {
              "epochs": {"per_frame": 2, "averaging": 2, "lrcn": 2, "tagger": 2},
              "sensor": "basic_motions", "sensor_pool": 5, "sensor_units": 8,
              "sensor_epochs": 2, "sensor_batch_size": 8, "sensor_learning_rate": 1e-2},
-    # live on the page: 1,500 clips of 8 frames of 16 x 16, about 25 s on two CPU cores.
+    # live on the page: 1,500 clips of 8 frames of 16 x 16; 23 s of training on two CPU cores
+    # (LRCN 98.0 %, averaging 29.2 %, per-frame 25.9 %, frame macro F1 0.88, BasicMotions 97.5 %).
     "book": {**_CLIPS, "size": 16, "digit_size": 12, "frames": 8, "max_pause": 4,
              "n_train": 1500, "n_val": 400, "n_test": 400, "units": 32, "tagger_units": 32,
              "batch_size": 32, "learning_rate": 5e-3, "tagger_learning_rate": 3e-3,
