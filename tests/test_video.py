@@ -309,3 +309,25 @@ def test_figures_fit_the_column_with_readable_text(data):
         assert min(size for size, _ in text_sizes(fig)) >= MIN_FONT_SIZE
     with pytest.raises(ValueError, match="expected clips"):
         plot_frame_strips(clips.x[:2], ["only one"])
+
+
+def test_the_gpu_presets_read_uci_har_from_the_cache_and_keep_full_size_digits(tmp_path,
+                                                                               monkeypatch):
+    from course_pkg.recipes.video import PRESETS, load_sensor
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    digest = _har_zip(cache / UCI_HAR.filename, n_train=4, n_test=2)
+    monkeypatch.setenv("RNN_COURSE_DATA", str(cache))
+    monkeypatch.setenv("RNN_COURSE_UCI_HAR_SHA256", digest)
+    data, x_train, x_test = load_sensor(PRESETS["colab"])
+    assert x_train.shape == (4, 128, 9) and x_test.shape == (2, 128, 9)
+    assert data.provenance["url"] == UCI_HAR.url and data.provenance["sha256"] == digest
+    np.testing.assert_allclose(x_train.mean(axis=(0, 1)), 0.0, atol=1e-4)  # standardised
+    # digits of 20 pixels and more keep MNIST's full resolution (no 2 x 2 averaging)
+    images, _ = load_digits()
+    clips = make_clips(images[:4], 4, frames=4, size=32, digit_size=20, max_pause=2)
+    assert clips.x.shape == (4, 4, 32, 32, 1)
+    np.testing.assert_allclose(clips.x[0, 0].max(), images[clips.digit_rows[0]].max())
+    assert clips.x[0, 0].sum() > 2 * make_clips(images[:4], 4, frames=4, size=32, digit_size=14,
+                                                max_pause=2).x[0, 0].sum()

