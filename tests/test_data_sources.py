@@ -124,3 +124,20 @@ def test_a_missing_application_library_names_the_extra(monkeypatch):
         colab.ensure_packages("sacrebleu", "no_such_metric_lib")
     with pytest.raises(ValueError, match="ensure_packages: expected modules of"):
         colab.ensure_packages("left_pad")
+
+
+def test_checked_takes_the_argument_then_the_environment_then_the_recorded_checksum(monkeypatch):
+    from course_pkg.data.sources import MissingDataSourceError, RemoteSource
+
+    source = RemoteSource(name="corpus", url="https://example.org/corpus.zip", sha256="",
+                          filename="corpus.zip", licence="CC0", sha256_env="RNN_TEST_CORPUS_SHA256")
+    monkeypatch.delenv("RNN_TEST_CORPUS_SHA256", raising=False)
+    with pytest.raises(MissingDataSourceError, match=r"corpus: no SHA-256 is recorded for "
+                       r"https://example.org/corpus.zip; download it once, run `sha256sum "
+                       r"corpus.zip` and pass sha256=... or set \$RNN_TEST_CORPUS_SHA256"):
+        source.checked()
+    monkeypatch.setenv("RNN_TEST_CORPUS_SHA256", "e" * 64)
+    assert source.checked().sha256 == "e" * 64
+    assert source.checked("f" * 64).sha256 == "f" * 64
+    recorded = RemoteSource(name="c", url="u", sha256="a" * 64, filename="c.zip", licence="CC0")
+    assert recorded.checked().sha256 == "a" * 64 and recorded.checked("b" * 64).sha256 == "b" * 64

@@ -258,18 +258,17 @@ def load_scenes(n_train: int = 6000, n_val: int = 300, n_test: int = 500, seed: 
 FLICKR8K_IMAGES = RemoteSource(
     name="flickr8k-images",
     url="https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/Flickr8k_Dataset.zip",
-    sha256="", filename="Flickr8k_Dataset.zip",
+    sha256="", filename="Flickr8k_Dataset.zip", sha256_env="RNN_COURSE_FLICKR8K_IMAGES_SHA256",
     licence="research use (Hodosh et al. 2013); images belong to their Flickr authors",
     homepage="https://hockenmaier.cs.illinois.edu/8k-pictures.html")
 FLICKR8K_TEXT = RemoteSource(
     name="flickr8k-text",
     url="https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/Flickr8k_text.zip",
-    sha256="", filename="Flickr8k_text.zip",
+    sha256="", filename="Flickr8k_text.zip", sha256_env="RNN_COURSE_FLICKR8K_TEXT_SHA256",
     licence="research use (Hodosh et al. 2013)",
     homepage="https://hockenmaier.cs.illinois.edu/8k-pictures.html")
 #: Environment variables holding the zips' SHA-256 (see the module docstring).
-SHA256_ENVS = {"images": "RNN_COURSE_FLICKR8K_IMAGES_SHA256",
-               "text": "RNN_COURSE_FLICKR8K_TEXT_SHA256"}
+SHA256_ENVS = {"images": FLICKR8K_IMAGES.sha256_env, "text": FLICKR8K_TEXT.sha256_env}
 _SPLIT_FILES = {"train": "Flickr_8k.trainImages.txt", "val": "Flickr_8k.devImages.txt",
                 "test": "Flickr_8k.testImages.txt"}
 _TOKENS = "Flickr8k.token.txt"
@@ -335,15 +334,6 @@ class Flickr8k:
         return [caps[0] for caps in self.captions[split]]
 
 
-def _checksum(source: RemoteSource, given: str | None, env: str) -> RemoteSource:
-    checksum = given or os.environ.get(env) or source.sha256
-    if not checksum:
-        raise MissingDataSourceError(
-            f"{source.name}: no SHA-256 is recorded for {source.url}; download it once, run "
-            f"`sha256sum {source.filename}` and pass it, or set ${env}")
-    return dataclasses.replace(source, sha256=checksum)
-
-
 def load_flickr8k(*, image_size: int = 64, max_words: int = 16, vocab_size: int = 5000,
                   max_images: int | None = None, sha256: dict | None = None,
                   urls: dict | None = None, cache: str | os.PathLike | None = None) -> Flickr8k:
@@ -367,8 +357,8 @@ def load_flickr8k(*, image_size: int = 64, max_words: int = 16, vocab_size: int 
     from PIL import Image
 
     sha256, urls = sha256 or {}, urls or {}
-    text_src = _checksum(FLICKR8K_TEXT, sha256.get("text"), SHA256_ENVS["text"])
-    image_src = _checksum(FLICKR8K_IMAGES, sha256.get("images"), SHA256_ENVS["images"])
+    text_src = FLICKR8K_TEXT.checked(sha256.get("text"))
+    image_src = FLICKR8K_IMAGES.checked(sha256.get("images"))
     text_path = cached_download(text_src, cache, url=urls.get("text"))
     image_path = cached_download(image_src, cache, url=urls.get("images"))
     captions, splits = read_flickr8k_text(text_path)

@@ -53,6 +53,7 @@ SPA_ENG = RemoteSource(
     filename="spa-eng.zip",
     licence="CC BY 2.0 FR (Tatoeba sentences, via manythings.org/anki)",
     homepage="https://www.manythings.org/anki/",
+    sha256_env=SHA256_ENV,
 )
 _MEMBER = "spa-eng/spa.txt"
 
@@ -152,12 +153,7 @@ def load_parallel_corpus(*, max_pairs: int | None = None, max_words: int = 15,
         MissingDataSourceError: no checksum is known, or the file could not be fetched.
         DataChecksumError: the file is not the one the checksum names.
     """
-    checksum = sha256 or os.environ.get(SHA256_ENV) or SPA_ENG.sha256
-    if not checksum:
-        raise MissingDataSourceError(
-            f"spa-eng: no SHA-256 is recorded for {SPA_ENG.url}; download it once, run "
-            f"`sha256sum spa-eng.zip` and pass sha256=... or set ${SHA256_ENV}")
-    source = dataclasses.replace(SPA_ENG, sha256=checksum)
+    source = SPA_ENG.checked(sha256)
     path = cached_download(source, cache, url=url)
     pairs = [(normalise(e), normalise(s)) for e, s in read_pairs(path)]
     pairs = [(e, s) for e, s in pairs

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,8 @@ class RemoteSource:
         licence: the data's licence or terms.
         homepage: where the dataset is described.
         size: its size in bytes, when known (shown before a download).
+        sha256_env: for a file whose checksum could not be recorded (``sha256`` empty), the
+            environment variable that may hold it (see :meth:`checked`).
     """
 
     name: str
@@ -167,6 +169,24 @@ class RemoteSource:
     licence: str
     homepage: str = ""
     size: int | None = None
+    sha256_env: str = ""
+
+    def checked(self, sha256: str | None = None) -> "RemoteSource":
+        """This source with the checksum its download is verified against: ``sha256`` when
+        given, else the environment variable :attr:`sha256_env`, else the recorded one.
+
+        Raises:
+            MissingDataSourceError: no checksum is known; the message says how to supply one.
+        """
+        checksum = sha256 or (os.environ.get(self.sha256_env) if self.sha256_env else None) \
+            or self.sha256
+        if not checksum:
+            how = f"pass sha256=... or set ${self.sha256_env}" if self.sha256_env else \
+                "pass sha256=..."
+            raise MissingDataSourceError(
+                f"{self.name}: no SHA-256 is recorded for {self.url}; download it once, run "
+                f"`sha256sum {self.filename}` and {how}")
+        return replace(self, sha256=checksum)
 
     def provenance(self) -> dict[str, Any]:
         """Where the data comes from, as a JSON-ready dict."""

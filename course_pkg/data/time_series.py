@@ -39,7 +39,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import dataclasses
 import gzip
 import io
 import os
@@ -102,6 +101,7 @@ JENA = RemoteSource(
             "the source",
     homepage="https://www.bgc-jena.mpg.de/wetter/",
     size=13568290,
+    sha256_env=JENA_SHA256_ENV,
 )
 
 
@@ -236,12 +236,7 @@ def load_jena(column: str = "T (degC)", every: int = 6, *, sha256: str | None = 
     """
     if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
         raise ValueError(f"load_jena: argument every expected a positive integer, got {every!r}")
-    checksum = sha256 or os.environ.get(JENA_SHA256_ENV) or JENA.sha256
-    if not checksum:
-        raise MissingDataSourceError(
-            f"jena_climate: no SHA-256 is recorded for {JENA.url}; download it once, run "
-            f"`sha256sum {JENA.filename}` and pass sha256=... or set ${JENA_SHA256_ENV}")
-    source = dataclasses.replace(JENA, sha256=checksum)
+    source = JENA.checked(sha256)
     values, dates = _read_jena(cached_download(source, cache, url=url), column, every)
     return Series(f"jena_{column}", values, dates, column[column.find("(") + 1:-1] or column,
                   max(1, round(24 * 6 / every)), source.provenance())

@@ -46,7 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import gzip
 import io
@@ -87,6 +86,8 @@ BASIC_MOTIONS_TEST = PackagedSource(
     name="basic_motions_test", path="datasets/data/BasicMotions/BasicMotions_TEST.ts",
     sha256="79213102bc6fca1a398ad98ce1185dff0208fa3d1465e687f48288946b0ff8dc", **_BASIC_MOTIONS)
 
+#: Environment variable overriding :data:`UCI_HAR`'s checksum.
+UCI_HAR_SHA256_ENV = "RNN_COURSE_UCI_HAR_SHA256"
 #: The UCI HAR archive (the outer zip, which holds ``UCI HAR Dataset.zip``). SHA-256 as published
 #: by a public project that pinned and verified the download (not recomputed here: no network).
 UCI_HAR = RemoteSource(
@@ -95,9 +96,8 @@ UCI_HAR = RemoteSource(
         "human+activity+recognition+using+smartphones.zip",
     sha256="c00b803081a5c797cd5e4b83700a9810b38d53d9d84e01917e090e1fdbc81031",
     filename="uci_har.zip", licence="CC BY 4.0",
-    homepage="https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones")
-#: Environment variable overriding :data:`UCI_HAR`'s checksum.
-UCI_HAR_SHA256_ENV = "RNN_COURSE_UCI_HAR_SHA256"
+    homepage="https://archive.ics.uci.edu/dataset/240/human+activity+recognition+using+smartphones",
+    sha256_env=UCI_HAR_SHA256_ENV)
 #: The nine inertial signals of UCI HAR, in the order of the channels.
 UCI_HAR_SIGNALS = ("body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y",
                    "body_gyro_z", "total_acc_x", "total_acc_y", "total_acc_z")
@@ -438,8 +438,7 @@ def load_uci_har(*, sha256: str | None = None, url: str | None = None,
         DataChecksumError: the file is not the one the checksum names (nothing is kept).
         MissingDataSourceError: it could not be fetched, or lacks a file of the dataset.
     """
-    checksum = sha256 or os.environ.get(UCI_HAR_SHA256_ENV) or UCI_HAR.sha256
-    source = dataclasses.replace(UCI_HAR, sha256=checksum)
+    source = UCI_HAR.checked(sha256)
     path = cached_download(source, cache, url=url)
     with zipfile.ZipFile(path) as outer:
         archive = _inner_har(outer)
