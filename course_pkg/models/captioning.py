@@ -39,7 +39,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_pkg.models.translation import Attention, _StepLogProbs, beam_search
+from course_pkg.models.translation import Attention, StepLogProbs, beam_search
 
 __all__ = ["KINDS", "GridCoordinates", "RepeatOverTime", "cnn_encoder", "captioning_model",
            "Captioner", "captioner", "greedy_caption", "beam_caption", "EXAMPLE_MODELS"]
@@ -245,7 +245,7 @@ def captioner(model: keras.Model) -> Captioner:
         seq = model.get_layer("context_and_state")([context, seq])
         seq = model.get_layer("attentional")(seq)
         outputs = [keras.layers.Reshape((-1,), name="weights")(weights)]
-    logp = _StepLogProbs(name="log_probs")(model.get_layer("next_word")(seq))
+    logp = StepLogProbs(name="log_probs")(model.get_layer("next_word")(seq))
     inputs = [prev, h_in, c_in] if kind == "init" else [prev, mem_in, h_in, c_in]
     step = keras.Model(inputs, [logp, *outputs, h, c], name="caption_step")
     return Captioner(encoder, step, kind, grid_shape)

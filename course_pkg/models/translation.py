@@ -37,7 +37,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SCORES", "Attention", "translation_model", "inference_models", "Translator",
+__all__ = ["SCORES", "Attention", "StepLogProbs", "translation_model", "inference_models", "Translator",
            "greedy_decode", "beam_search", "beam_decode", "EXAMPLE_MODELS"]
 
 #: The attention scores :class:`Attention` offers.
@@ -149,8 +149,9 @@ class NotPadding(keras.layers.Layer):
         return input_shape
 
 
-class _StepLogProbs(keras.layers.Layer):
-    """(B, 1, V) probabilities -> (B, V) log probabilities (inference only)."""
+class StepLogProbs(keras.layers.Layer):
+    """(B, 1, V) probabilities -> (B, V) log probabilities: the one-step output of an inference
+    decoder (translation and captioning) that beam search scores."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -304,7 +305,7 @@ def inference_models(model: keras.Model, reverse_source: bool = False) -> Transl
         h = dec_seq
         weights = _NoWeights(name="weights")(src, memory)
     probs = model.get_layer("next_token")(h)
-    logp = _StepLogProbs(name="log_probs")(probs)
+    logp = StepLogProbs(name="log_probs")(probs)
     step = keras.Model([prev, src, memory, *state_in], [logp, weights, *state_out],
                        name="translation_step")
     return Translator(encoder, step, n_states, reverse_source)
