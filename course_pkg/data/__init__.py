@@ -9,7 +9,13 @@
   ``slot_filling`` (generated ticket-booking requests with real airports and dates; ATIS),
   ``dates`` (dates in real locale formats to ISO 8601; numbers in words), ``parallel_corpus``
   (English-Spanish sentence pairs), ``music`` (Essen folk tunes in ABC; Nottingham),
-  ``long_range`` (marked-token recall), ``synthetic`` (the adding problem and friends).
+  ``time_series`` (sunspots, CO2, stock prices, weather; Jena climate), ``speech`` (spoken digit
+  strings synthesised by espeak-ng, log-mel spectrograms, digit strips; Free Spoken Digit
+  Dataset), ``captioning`` (generated scenes with held-out attribute pairs; Flickr8k), ``video``
+  (moving real digits, BasicMotions; UCI HAR), ``long_range`` (marked-token recall),
+  ``synthetic`` (the adding problem and friends).
+- ``vocabulary``: the token <-> id :class:`~course_pkg.data.vocabulary.Vocabulary` of the
+  word-level chapters.
 
 Importing this package imports neither NumPy nor the data packages: the loaders do, on first use.
 """
@@ -35,6 +41,19 @@ _LAZY = {
     "load_folk_tunes": ".music",
     "load_nottingham": ".music",
     "marked_token_recall": ".long_range",
+    "load_series": ".time_series",
+    "load_jena": ".time_series",
+    "make_windows": ".time_series",
+    "make_digit_strings": ".speech",
+    "make_digit_strips": ".speech",
+    "load_fsdd_strings": ".speech",
+    "log_mel": ".speech",
+    "load_scenes": ".captioning",
+    "load_flickr8k": ".captioning",
+    "load_moving_digits": ".video",
+    "load_basic_motions": ".video",
+    "load_uci_har": ".video",
+    "Vocabulary": ".vocabulary",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

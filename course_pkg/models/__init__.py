@@ -8,7 +8,11 @@
   ``sentiment`` (masked (Bi)LSTM/GRU classifier, the TF-IDF + logistic-regression baseline),
   ``slot_filling`` (feed-forward, unidirectional and bidirectional taggers), ``translation``
   (encoder-decoder with dot / general / additive attention, greedy and beam search), ``music``
-  (character LSTM, stateful sampling), ``after_rnns`` (minGRU with a parallel scan, a Transformer
+  (character LSTM, stateful sampling), ``time_series`` (LSTM/GRU forecasters and the persistence,
+  seasonal-naive and linear baselines, MAE/MASE), ``speech`` (a (Bi)GRU recogniser trained with
+  CTC, greedy and beam decoding) with ``ctc`` (every alignment of a label, enumerated),
+  ``captioning`` (CNN encoder + LSTM decoder: image at the start, at every step, or attended),
+  ``video`` (per-frame CNN, frame averaging, LRCN, frame tagger, sensor GRU), ``after_rnns`` (minGRU with a parallel scan, a Transformer
   encoder and an LSTM classifier).
 
 Importing this package does not import Keras; the builders load it on first use.
@@ -34,6 +38,20 @@ _LAZY = {
     "MinGRU": ".after_rnns",
     "parallel_linear_scan": ".after_rnns",
     "sequential_linear_scan": ".after_rnns",
+    "forecaster": ".time_series",
+    "persistence_forecast": ".time_series",
+    "seasonal_naive_forecast": ".time_series",
+    "linear_forecaster": ".time_series",
+    "ctc_recognizer": ".speech",
+    "ctc_decode_strings": ".speech",
+    "ctc_alignments": ".ctc",
+    "brute_force_ctc_loss": ".ctc",
+    "captioning_model": ".captioning",
+    "captioner": ".captioning",
+    "lrcn": ".video",
+    "frame_tagger": ".video",
+    "per_frame_cnn": ".video",
+    "frame_averaging": ".video",
 }
 
 

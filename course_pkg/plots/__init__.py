@@ -11,7 +11,11 @@
 - ``experiments``: learning curves with a spread over seeds, final scores per run.
 - Application chapters: ``sentiment`` (snippet lengths, the prediction word by word),
   ``slot_filling`` (tag grids, targeted-set accuracy), ``attention`` (attention heat maps),
-  ``music`` (piano rolls), ``after_rnns`` (cost against length, streaming cost).
+  ``music`` (piano rolls), ``time_series`` (forecasts against the truth, error by horizon, stock
+  direction), ``speech`` (CTC alignments and posteriors, digit strips), ``captioning`` (scenes,
+  attention over the image, image-injection runs), ``video`` (frame strips, confusion matrices,
+  frame labels, sensor series), ``literature`` (applications by input/output pattern, cited
+  results), ``after_rnns`` (cost against length, streaming cost).
 
 Every function returns a ``matplotlib.figure.Figure``; in a notebook the inline backend shows it
 at the end of the cell (assign it, ``fig = ...``, so it is not shown twice).
@@ -22,11 +26,14 @@ from .cell_diagram import GRU_CONVENTIONS, LSTM_DIAGRAMS, draw_gru_cell, draw_ls
 from .dependencies import draw_dependencies
 from .after_rnns import MODEL_LABELS, plot_accuracy_curves, plot_cost_vs_length, plot_streaming_cost
 from .attention import plot_attention, plot_attention_examples
+from .captioning import plot_caption_attention, plot_injection_runs, plot_scenes
 from .experiments import plot_final_scores, plot_learning_curves
 from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
+from .literature import draw_application_map, plot_literature_results
 from .music import plot_piano_rolls
 from .sentiment import plot_snippet_lengths, plot_word_by_word
+from .speech import plot_alignments, plot_ctc_posteriors, plot_digit_strips
 from .slot_filling import (
     SLOT_COLORS,
     plot_tag_grid,
@@ -35,7 +42,15 @@ from .slot_filling import (
     plot_targeted_accuracy,
 )
 from .style import COLORS, course_style, new_figure
+from .time_series import (
+    plot_direction_accuracy,
+    plot_error_by_horizon,
+    plot_forecasts,
+    plot_multi_step_examples,
+    plot_series_overview,
+)
 from .training import plot_history, plot_loss_curve, smooth
+from .video import plot_confusion, plot_frame_labels, plot_frame_strips, plot_sensor_series
 from .unrolled import (
     PATTERNS,
     draw_folded_and_unrolled,
@@ -62,4 +77,10 @@ __all__ = [
     "SLOT_COLORS", "plot_tag_grid", "plot_tag_grids", "plot_tagger_curves", "plot_targeted_accuracy",
     "plot_piano_rolls", "plot_attention", "plot_attention_examples",
     "MODEL_LABELS", "plot_cost_vs_length", "plot_streaming_cost", "plot_accuracy_curves",
+    "plot_series_overview", "plot_forecasts", "plot_multi_step_examples", "plot_error_by_horizon",
+    "plot_direction_accuracy",
+    "plot_alignments", "plot_ctc_posteriors", "plot_digit_strips",
+    "plot_scenes", "plot_caption_attention", "plot_injection_runs",
+    "plot_frame_strips", "plot_confusion", "plot_frame_labels", "plot_sensor_series",
+    "draw_application_map", "plot_literature_results",
 ]
