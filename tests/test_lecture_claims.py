@@ -240,39 +240,6 @@ def test_sequences_to_solve_counts_the_epochs_until_the_threshold():
     assert sequences_to_solve(run, 0.001) is None
 
 
-# --- the figures fit the column with readable text -------------------------------------------
-
-@pytest.mark.parametrize("figure", ["explosion", "dilations", "teddy"])
-def test_claims_figures_fit_the_column_with_readable_text(figure):
-    import re
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from course_pkg.plots.claims import plot_dilations, plot_explosion, plot_teddy
-    from course_pkg.plots.style import MAX_WIDTH, MIN_FONT_SIZE, figure_svg, svg_text_sizes
-
-    probs = {"before a surname": 0.5, "before bear(s)": 0.5}
-    build = {
-        "explosion": lambda: plot_explosion(exploding_vs_clipped(steps=30), steps=30),
-        "dilations": lambda: plot_dilations((1, 2, 4, 8), T=16),
-        "teddy": lambda: plot_teddy({"unidirectional": {"teddy_person_prob": probs},
-                                     "bidirectional": {"teddy_person_prob": probs}}),
-    }[figure]
-    fig = build()
-    try:
-        assert fig.get_size_inches()[0] <= MAX_WIDTH + 1e-9
-        svg = figure_svg(fig)
-        width = float(re.search(r'<svg[^>]* width="([0-9.]+)pt"', svg).group(1)) / 72
-        assert width <= MAX_WIDTH + 0.2
-        smallest, text = svg_text_sizes(svg)[0]
-        assert smallest >= MIN_FONT_SIZE, f"{text!r} at {smallest} pt"
-    finally:
-        plt.close("all")
-
-
 # --- the skip GRU ----------------------------------------------------------------------------
 
 @pytest.mark.keras

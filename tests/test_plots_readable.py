@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from course_pkg import plots  # noqa: E402
+from course_pkg.experiments.exploding import exploding_vs_clipped  # noqa: E402
 from course_pkg.plots.style import (  # noqa: E402
     MAX_WIDTH,
     MIN_FONT_SIZE,
@@ -76,6 +77,11 @@ BOOK_FIGURES = {
     "reproductions: learning curves": lambda: plots.plot_learning_curves(
         {"b_f = 1": [[0.2, 0.01, 0.001]], "b_f = 0": [[0.2, 0.17, 0.16]]}, 100, baseline=1 / 6, solved=0.01,
         title="Forget-gate bias, adding problem, T = 20"),
+    "lecture_claims: explosion": lambda: plots.plot_explosion(exploding_vs_clipped(steps=30), steps=30),
+    "lecture_claims: dilations": lambda: plots.plot_dilations((1, 2, 4, 8), T=16),
+    "lecture_claims: teddy": lambda: plots.plot_teddy(
+        {kind: {"teddy_person_prob": {"before a surname": 0.5, "before bear(s)": 0.5}}
+         for kind in ("unidirectional", "bidirectional")}),
 }
 
 

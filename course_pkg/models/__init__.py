@@ -12,7 +12,8 @@
   seasonal-naive and linear baselines, MAE/MASE), ``speech`` (a (Bi)GRU recogniser trained with
   CTC, greedy and beam decoding) with ``ctc`` (every alignment of a label, enumerated),
   ``captioning`` (CNN encoder + LSTM decoder: image at the start, at every step, or attended),
-  ``video`` (per-frame CNN, frame averaging, LRCN, frame tagger, sensor GRU), ``after_rnns`` (minGRU with a parallel scan, a Transformer
+  ``video`` (per-frame CNN, frame averaging, LRCN, frame tagger, sensor GRU), ``dilated`` and
+  ``skip_rnn`` (dilated recurrent stacks and the Skip GRU of the lectures' claims), ``after_rnns`` (minGRU with a parallel scan, a Transformer
   encoder and an LSTM classifier).
 
 Importing this package does not import Keras; the builders load it on first use.
@@ -52,6 +53,8 @@ _LAZY = {
     "frame_tagger": ".video",
     "per_frame_cnn": ".video",
     "frame_averaging": ".video",
+    "dilated_classifier": ".dilated",
+    "SkipGRUCell": ".skip_rnn",
 }
 
 

@@ -14,7 +14,8 @@
   ``music`` (piano rolls), ``time_series`` (forecasts against the truth, error by horizon, stock
   direction), ``speech`` (CTC alignments and posteriors, digit strips), ``captioning`` (scenes,
   attention over the image, image-injection runs), ``video`` (frame strips, confusion matrices,
-  frame labels, sensor series), ``literature`` (applications by input/output pattern, cited
+  frame labels, sensor series), ``claims`` (the lectures' claims measured: exploding weights,
+  dilations, the "Teddy" tagger), ``literature`` (applications by input/output pattern, cited
   results), ``after_rnns`` (cost against length, streaming cost).
 
 Every function returns a ``matplotlib.figure.Figure``; in a notebook the inline backend shows it
@@ -27,6 +28,7 @@ from .dependencies import draw_dependencies
 from .after_rnns import MODEL_LABELS, plot_accuracy_curves, plot_cost_vs_length, plot_streaming_cost
 from .attention import plot_attention, plot_attention_examples
 from .captioning import plot_caption_attention, plot_injection_runs, plot_scenes
+from .claims import plot_dilations, plot_explosion, plot_teddy
 from .experiments import plot_final_scores, plot_learning_curves
 from .gates import plot_gate_heatmap, plot_gate_traces
 from .gradients import plot_clipping, plot_gradient_norms
@@ -83,4 +85,5 @@ __all__ = [
     "plot_scenes", "plot_caption_attention", "plot_injection_runs",
     "plot_frame_strips", "plot_confusion", "plot_frame_labels", "plot_sensor_series",
     "draw_application_map", "plot_literature_results",
+    "plot_explosion", "plot_dilations", "plot_teddy",
 ]

@@ -6,9 +6,12 @@ Each recipe reproduces a published finding at small scale, with seeds and severa
   baseline MSE of 1/6 (Hochreiter and Schmidhuber, 1997).
 - ``forget_bias``: a forget-gate bias of one helps an LSTM learn (Jozefowicz et al., 2015).
 - ``lstm_ablation``: which parts of the LSTM matter (Greff et al., 2017).
+- ``long_memory``: the LSTM on the adding problem at T = 100 and T = 1000, against Hochreiter and
+  Schmidhuber's own budgets (the lectures' "100 steps back, not 1000s").
 
 Each application chapter has a recipe too (:data:`APPLICATIONS`: sentiment, slot filling,
-translation and the reversed-source experiment, music, and the RNN/Transformer/minGRU comparison),
+translation and the reversed-source experiment, music, time series, speech with CTC, captioning and
+the image-injection experiment, video, and the RNN/Transformer/minGRU comparison),
 trained by the shared loop of ``course_pkg.recipes.training`` on the hardware of
 ``course_pkg.recipes.hardware``.
 

@@ -1,0 +1,122 @@
+"""Execute the book's pages several at a time into the Jupyter Book execution cache.
+
+``jupyter-book build`` (``execute_notebooks: cache`` in ``_config.yml``) executes the notebook
+pages one after another, and most of a page's time is one Python process training a small model:
+one core of two. This tool runs the same execution first, ``--jobs`` pages at once, and stores
+each executed notebook in the build's own jupyter-cache (``_build/.jupyter_cache``) exactly as
+MyST-NB's cache mode does: the page is read by MyST-NB's reader, executed by jupyter-cache's
+``single_nb_execution`` in the page's folder with the book's timeout, and cached with its
+``execution_seconds``. The build that follows finds every page in the cache ("Using cached
+notebook") and only renders. A page whose code has not changed since it was cached is skipped.
+
+A page that fails here is reported and left out of the cache: the build then executes it again
+itself and fails with its usual message, so the build stays the judge of every page.
+
+Usage (from the repository root; ``make book`` runs it before the build)::
+
+    .venv/bin/python tools/execute_book.py [--jobs 2] [--path-output DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_toc import toc_pages  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def read_page(path: Path):
+    """The notebook of a MyST Markdown page, as MyST-NB reads it for the build."""
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.read import create_nb_reader
+    from myst_parser.config.main import MdParserConfig
+
+    text = path.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(path), MdParserConfig(), NbParserConfig(), text)
+    if reader is None:
+        raise ValueError(f"{path}: not a notebook page (no jupytext/mystnb top matter)")
+    return reader.read(text)
+
+
+def execute_page(path: str, timeout: int, allow_errors: bool) -> tuple[str, float, str | None]:
+    """Execute one page in its folder (a worker process).
+
+    Returns:
+        ``(executed notebook as JSON, seconds, None)``, or ``("", seconds, error)`` on failure.
+    """
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    page = Path(path)
+    result = single_nb_execution(read_page(page), cwd=str(page.parent), timeout=timeout,
+                                 allow_errors=allow_errors, meta_override=True)
+    if result.err is not None:
+        return "", result.time, f"{type(result.err).__name__}: {result.exc_string[-3000:]}"
+    return nbformat.writes(result.nb), result.time, None
+
+
+def execution_settings(root: Path) -> tuple[int, bool]:
+    """The ``execute`` settings of ``_config.yml``: timeout (s) and allow_errors."""
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    execute = config.get("execute") or {}
+    return int(execute.get("timeout", 30)), bool(execute.get("allow_errors", False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("BOOK_JOBS", "2")),
+                        help="pages executed at once (default: $BOOK_JOBS or 2)")
+    parser.add_argument("--path-output", default=".",
+                        help="the folder holding _build, as jupyter-book's --path-output")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs expected a positive integer, got {args.jobs}")
+
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    timeout, allow_errors = execution_settings(REPO)
+    cache = get_cache(str(Path(args.path_output) / "_build" / ".jupyter_cache"))
+    todo = []
+    for page in toc_pages(REPO):
+        path = REPO / f"{page}.md"
+        try:
+            cache.match_cache_notebook(read_page(path))
+        except KeyError:
+            todo.append(path)
+    print(f"execute_book: {len(todo)} of {len(toc_pages(REPO))} pages to execute, "
+          f"{args.jobs} at a time", flush=True)
+    started, failed = time.perf_counter(), []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(execute_page, str(p), timeout, allow_errors): p for p in todo}
+        for future in as_completed(futures):
+            path = futures[future]
+            name = path.relative_to(REPO)
+            executed, seconds, error = future.result()
+            if error is not None:
+                failed.append(name)
+                print(f"execute_book: {name} FAILED after {seconds:.1f} s (the build will run it "
+                      f"again and report it):\n{error}", flush=True)
+                continue
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nbformat.reads(executed, nbformat.NO_CONVERT), str(path),
+                              data={"execution_seconds": seconds}),
+                check_validity=False, overwrite=True)
+            print(f"execute_book: {name} executed in {seconds:.1f} s", flush=True)
+    print(f"execute_book: done in {time.perf_counter() - started:.0f} s"
+          + (f"; {len(failed)} failed: {', '.join(map(str, failed))}" if failed else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
