@@ -14,8 +14,12 @@ SUBMISSIONS ?= submissions
 setup:
 	@bash tools/setup.sh
 
-# Build the website into _build/html (every page executes; zero warnings allowed).
+# Build the website into _build/html (every page executes; zero warnings allowed). The pages
+# execute BOOK_JOBS at a time into the build's own execution cache first (tools/execute_book.py);
+# the build then renders them from it.
+BOOK_JOBS ?= 2
 book: setup
+	$(PY) tools/execute_book.py --jobs $(BOOK_JOBS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@touch _build/html/.built
 
