@@ -29,8 +29,10 @@ def test_toc_lists_the_course_pages():
         "book/char_lm",
         "book/long_term_dependencies", "book/lstm", "book/lstm_variants", "book/gru",
         "book/deep_bidirectional", "book/keras_in_practice", "book/other_designs",
-        "book/reproductions",
-        "book/sentiment", "book/slot_filling", "book/translation", "book/music", "book/after_rnns",
+        "book/reproductions", "book/lecture_claims",
+        "book/sentiment", "book/slot_filling", "book/translation", "book/music",
+        "book/time_series", "book/speech_ctc", "book/captioning", "book/video", "book/literature",
+        "book/after_rnns",
         "book/notation", "book/bibliography",
     ]
 

@@ -26,7 +26,8 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -119,6 +120,29 @@ def browser(site_url: str) -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+
+
+#: Chromium instances that open the pages at the same time (one per thread, each with its own
+#: Playwright): most of a page visit is waiting for MathJax, images and the theme's transitions.
+BROWSERS = 3
+
+
+def _visit_pages(site_url: str, visit: Callable[..., object], keys: list[tuple]) -> dict:
+    """``{key: visit(browser, site_url, *key)}`` for every key, BROWSERS pages at a time."""
+    from playwright.sync_api import sync_playwright
+
+    def one_browser(chunk: list[tuple]) -> list[tuple[tuple, object]]:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                return [(key, visit(chromium, site_url, *key)) for key in chunk]
+            finally:
+                chromium.close()
+
+    chunks = [keys[i::BROWSERS] for i in range(BROWSERS)]
+    with ThreadPoolExecutor(max_workers=BROWSERS) as pool:
+        return {key: value for done in pool.map(one_browser, chunks) for key, value in done}
 
 
 @dataclass(repr=False)
@@ -263,12 +287,14 @@ def reports(request: pytest.FixtureRequest) -> dict[str, PageReport]:
     if not (SITE / "index.html").is_file():
         return found
     site_url = request.getfixturevalue("site_url")
-    browser = request.getfixturevalue("browser")
-    for name in PAGES:
-        if not (SITE / f"{name}.html").is_file():
-            continue  # _report fails that page's tests
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
+    built = [(name,) for name in PAGES if (SITE / f"{name}.html").is_file()]  # others fail
+
+    def visit(browser: object, url: str, name: str) -> PageReport:
         shot = SCREENSHOTS / f"{SCREENSHOT_PAGES[name]}.png" if name in SCREENSHOT_PAGES else None
-        found[name] = _inspect(browser, site_url, name, shot)
+        return _inspect(browser, url, name, shot)
+
+    found.update({key[0]: report for key, report in _visit_pages(site_url, visit, built).items()})
     return found
 
 
@@ -597,11 +623,10 @@ def layouts(request: pytest.FixtureRequest) -> dict[tuple[str, int], LayoutRepor
     if not (SITE / "index.html").is_file():
         return found
     site_url = request.getfixturevalue("site_url")
-    browser = request.getfixturevalue("browser")
-    for name in PAGES:
-        if (SITE / f"{name}.html").is_file():
-            for width in WIDTHS:
-                found[name, width] = _layout(browser, site_url, name, width)
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
+    keys = [(name, width) for name in PAGES if (SITE / f"{name}.html").is_file()
+            for width in WIDTHS]
+    found.update(_visit_pages(site_url, _layout, keys))
     return found
 
 
@@ -788,11 +813,9 @@ def axe_reports(request: pytest.FixtureRequest) -> dict[tuple[str, str], list[di
     if not (SITE / "index.html").is_file():
         return found
     site_url = request.getfixturevalue("site_url")
-    browser = request.getfixturevalue("browser")
-    for name in PAGES:
-        if (SITE / f"{name}.html").is_file():
-            for mode in ("light", "dark"):
-                found[name, mode] = _axe(browser, site_url, name, mode)
+    keys = [(name, mode) for name in PAGES if (SITE / f"{name}.html").is_file()
+            for mode in ("light", "dark")]
+    found.update(_visit_pages(site_url, _axe, keys))
     return found
 
 

@@ -6,12 +6,18 @@
 * No thebe configuration on the pages: Jupyter Book always loads sphinx-thebe, whose inline
   ``const THEBE_JS_URL`` script is emitted twice under Sphinx 7.4 (a JavaScript error on every
   page). This site has no thebe launch button, so sphinx-thebe's scripts are not added at all.
+* The ".ipynb" download of a page is the notebook Colab opens (``book/<page>.ipynb`` of the
+  repository, without outputs), not a second copy of the page's executed outputs: the theme copies
+  the executed notebook into ``_sources``, which would double the weight of every figure on the
+  site. Readers run the notebook themselves, as on Colab.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
@@ -93,9 +99,21 @@ def _citation_list_items(app: Sphinx, pagename: str, templatename: str, context:
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def _download_the_colab_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """Replace each executed ``_sources/<page>.ipynb`` by the repository's paired notebook."""
+    if exception is not None or app.builder.format != "html":
+        return
+    sources = Path(app.outdir) / "_sources"
+    for executed in sources.rglob("*.ipynb"):
+        paired = Path(app.srcdir) / executed.relative_to(sources)
+        if paired.is_file():
+            shutil.copyfile(paired, executed)
+
+
 def setup(app: Sphinx) -> dict:
     register_plugin("pybtex.style.labels", LABEL_STYLE, AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", LABEL_STYLE, AuthorYearStyle)
     app.connect("builder-inited", _drop_thebe)
     app.connect("html-page-context", _citation_list_items)
+    app.connect("build-finished", _download_the_colab_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
