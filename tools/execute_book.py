@@ -12,6 +12,11 @@ notebook") and only renders. A page whose code has not changed since it was cach
 A page that fails here is reported and left out of the cache: the build then executes it again
 itself and fails with its usual message, so the build stays the judge of every page.
 
+With several pages at once, each page's NumPy gets its share of the cores
+(``OPENBLAS_NUM_THREADS``, unless already set): OpenBLAS threads that outnumber the cores spin
+against each other, and a NumPy-heavy page (the character language model) then runs six times
+slower than alone.
+
 Usage (from the repository root; ``make book`` runs it before the build)::
 
     .venv/bin/python tools/execute_book.py [--jobs 2] [--path-output DIR]
@@ -85,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
+    if args.jobs > 1:  # inherited by the workers and the kernels they start
+        share = str(max(1, (os.cpu_count() or 1) // args.jobs))
+        for variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, share)
     timeout, allow_errors = execution_settings(REPO)
     cache = get_cache(str(Path(args.path_output) / "_build" / ".jupyter_cache"))
     todo = []
