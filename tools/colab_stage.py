@@ -13,6 +13,8 @@
    and ``PIP_NO_INDEX=1`` makes any other download fail. What an application chapter installs on
    Colab from PyPI (sacrebleu, seqeval...) comes from a wheelhouse built once from the registry
    (``tools/colab_wheelhouse.txt``) through ``PIP_FIND_LINKS``.
+   ``--jobs`` notebooks run at once, each in its own copy of that venv (the set-up cell installs
+   the course wheel into the venv it runs in, so two notebooks never share one).
 4. Print a table (notebook, result, seconds) and the summary. A book notebook passes when every
    cell runs. A release notebook passes when it fails only where a student has work to do: every
    error is in a graded test cell, caused by an unanswered stub (``NotImplementedError``) and
@@ -20,7 +22,7 @@
 
 Exit status 0 when every notebook passes. Usage (from the repository root)::
 
-    .venv/bin/python tools/colab_stage.py [--python /path/to/python3.13] [--only NAME ...]
+    .venv/bin/python tools/colab_stage.py [--python /path/to/python3.13] [--only NAME ...] [--jobs 2]
 
 The venv, the wheel and the executed notebooks live in ``_build/colab/``; the venv is reused
 while ``tools/colab_requirements.txt`` is unchanged.
@@ -38,7 +40,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import queue
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,9 +224,12 @@ def host_main(args: argparse.Namespace) -> int:
     wheel = build_wheel(WORK / "dist")
     print(f"colab stage: built {wheel.relative_to(ROOT)}")
     t0 = time.perf_counter()
-    vpy = make_venv(python, WORK / "venv")
-    print(f"colab stage: venv {vpy.parent.parent.relative_to(ROOT)} with tools/colab_requirements.txt "
-          f"({time.perf_counter() - t0:.0f} s)")
+    folders = [WORK / "venv"] + [WORK / f"venv-{i + 1}" for i in range(1, args.jobs)]
+    with ThreadPoolExecutor(max_workers=len(folders)) as pool:
+        venvs = list(pool.map(lambda folder: make_venv(python, folder), folders))
+    vpy = venvs[0]
+    print(f"colab stage: {len(venvs)} venv(s) {', '.join(str(f.relative_to(ROOT)) for f in folders)} "
+          f"with tools/colab_requirements.txt ({time.perf_counter() - t0:.0f} s)")
     t0 = time.perf_counter()
     wheelhouse = make_wheelhouse(vpy, WORK / "wheelhouse")
     print(f"colab stage: wheelhouse {wheelhouse.relative_to(ROOT)} with tools/colab_wheelhouse.txt "
@@ -232,12 +240,28 @@ def host_main(args: argparse.Namespace) -> int:
     jobs = [(nb, "book") for nb in toc_notebooks()] + [(nb, "release") for nb in release_notebooks()]
     if args.only:
         jobs = [(nb, kind) for nb, kind in jobs if nb.stem in args.only]
-    results = []
-    for notebook, kind in jobs:
-        result = run_one(vpy, notebook, kind, wheel, site_dir, wheelhouse)
-        print(f"colab stage: {result['notebook']}: {'passed' if result['passed'] else 'FAILED'} "
-              f"in {result['seconds']:.1f} s", flush=True)
-        results.append(result)
+    pending: queue.Queue = queue.Queue()
+    for job in jobs:
+        pending.put(job)
+    done: dict[tuple[Path, str], dict] = {}
+    printing = threading.Lock()
+
+    def run_in(venv_python: Path) -> None:  # one thread per venv, taking notebooks in turn
+        while True:
+            try:
+                notebook, kind = pending.get_nowait()
+            except queue.Empty:
+                return
+            result = run_one(venv_python, notebook, kind, wheel, site_dir, wheelhouse)
+            with printing:
+                print(f"colab stage: {result['notebook']}: "
+                      f"{'passed' if result['passed'] else 'FAILED'} in {result['seconds']:.1f} s",
+                      flush=True)
+            done[notebook, kind] = result
+
+    with ThreadPoolExecutor(max_workers=len(venvs)) as pool:
+        list(pool.map(run_in, venvs))
+    results = [done[job] for job in jobs]
     print()
     print_table(results)
     print()
@@ -336,10 +360,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", help="the interpreter of the Colab venv (default: Python "
                                          f"{COLAB_PYTHON} if found, else this one)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (stems)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="notebooks run at once, each in its own venv (default 2)")
     parser.add_argument("--execute", help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs expected a positive integer, got {args.jobs}")
     if args.execute:
         return execute(args.execute, args.kind, args.result)
     return host_main(args)
