@@ -30,7 +30,7 @@ import numpy as np
 
 from ._common import check_preset, write_result
 from .hardware import Hardware, hardware_for
-from .training import application_document, fit
+from .training import application_document, compile_padded_sequence_model, fit
 
 NAME = "captioning"
 
@@ -85,19 +85,13 @@ def build_model(config: dict, vocab_size: int, image_shape: Sequence[int], hardw
     kind = kind or config["kind"]
 
     def build():
-        import keras
-
         from course_pkg.models.captioning import captioning_model
 
         model = captioning_model(vocab_size, tuple(image_shape), kind=kind, units=config["units"],
                                  embed_dim=config["embed_dim"], filters=tuple(config["filters"]),
                                  pools=config["pools"], score=config["score"])
-        schedule = keras.optimizers.schedules.CosineDecay(config["learning_rate"], steps,
-                                                          alpha=0.05)
-        model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=config["clipnorm"]),
-                      loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0),
-                      jit_compile=hardware.jit_compile)
-        return model
+        return compile_padded_sequence_model(model, config["learning_rate"], steps, config["clipnorm"],
+                                             hardware, final_fraction=0.05)
 
     return build
 

@@ -42,8 +42,8 @@ import numpy as np
 from ._common import command_line, environment
 from .hardware import Hardware, hardware_scope
 
-__all__ = ["FitResult", "application_document", "application_report", "fit", "format_epoch",
-           "num_examples"]
+__all__ = ["FitResult", "application_document", "application_report", "compile_padded_sequence_model",
+           "fit", "format_epoch", "num_examples"]
 
 #: Files a run keeps in its ``run_dir``.
 CHECKPOINT = "checkpoint.weights.h5"
@@ -217,6 +217,23 @@ def fit(
                 os.kill(os.getpid(), signal.SIGKILL)
         wall = time.perf_counter() - start
     return FitResult(model=model, history=history, resumed_epochs=resumed, wall_s=wall)
+
+
+def compile_padded_sequence_model(model: Any, learning_rate: float, steps: int, clipnorm: float,
+                                   hardware: Hardware, final_fraction: float) -> Any:
+    """Compile a model whose targets are padded token ids ``(N, T)`` (0 = padding).
+
+    Adam with gradient clipping at ``clipnorm``, a learning rate that decays along a cosine from
+    ``learning_rate`` to ``final_fraction * learning_rate`` over ``steps`` steps, and a sparse
+    cross-entropy that ignores the padding id 0. Returns ``model``, compiled.
+    """
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=final_fraction)
+    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=clipnorm),
+                  loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0),
+                  jit_compile=hardware.jit_compile)
+    return model
 
 
 def application_document(

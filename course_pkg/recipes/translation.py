@@ -28,7 +28,7 @@ import numpy as np
 
 from ._common import check_preset, write_result
 from .hardware import Hardware, hardware_for
-from .training import application_document, fit
+from .training import application_document, compile_padded_sequence_model, fit
 
 NAME = "translation"
 
@@ -88,19 +88,13 @@ def build_model(config: dict, source_vocab: int, target_vocab: int, hardware: Ha
     bidirectional = config["bidirectional"] if bidirectional is None else bidirectional
 
     def build():
-        import keras
-
         from course_pkg.models.translation import translation_model
 
         model = translation_model(source_vocab, target_vocab, units=config["units"],
                                   embed_dim=config["embed_dim"], attention=attention,
                                   bidirectional=bidirectional, cell=config["cell"])
-        schedule = keras.optimizers.schedules.CosineDecay(config["learning_rate"], steps,
-                                                          alpha=0.02)
-        model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=config["clipnorm"]),
-                      loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0),
-                      jit_compile=hardware.jit_compile)
-        return model
+        return compile_padded_sequence_model(model, config["learning_rate"], steps, config["clipnorm"],
+                                             hardware, final_fraction=0.02)
 
     return build
 
