@@ -8,6 +8,12 @@ Everything the autograder trusts comes from the instructor source notebook
   ``# graded-test: <id>``. Hidden tests sit between ``### BEGIN HIDDEN TESTS`` and
   ``### END HIDDEN TESTS`` and are removed from the release.
 - a test cell belongs to the nearest answer cell above it (that answer's reference check).
+- manually graded cell: nbgrader ``solution: true, grade: true`` (code or markdown) or a
+  ``task: true`` cell with ``points``; its points count in the maximum, and its answer goes to
+  the feedback marked "needs manual grading" (a code one also runs, as an answer cell).
+
+An assignment may hold several notebooks (``source/<name>/*.ipynb``); each is one
+:class:`Assignment` part (see :mod:`autograder.parts`).
 """
 
 from __future__ import annotations
@@ -85,6 +91,16 @@ class TestSpec:
 
 
 @dataclasses.dataclass(frozen=True)
+class ManualSpec:
+    """A manually graded cell: ``kind`` is ``"code"``, ``"markdown"`` (an answer) or ``"task"``."""
+
+    grade_id: str
+    index: int
+    kind: str
+    points: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Assignment:
     """An assignment's instructor template.
 
@@ -95,6 +111,10 @@ class Assignment:
         answers: answer cells in notebook order.
         tests: test cells in notebook order.
         sha256: digest of the source file (keys the expected-values cache).
+        manual: manually graded cells in notebook order.
+        part: the notebook's name without ``.ipynb`` (the assignment name for a one-notebook one).
+        data_files: ``(name, host path)`` of the files and folders beside the notebook, made
+            available read-only in the run's working directory.
     """
 
     name: str
@@ -103,10 +123,14 @@ class Assignment:
     answers: tuple[AnswerSpec, ...]
     tests: tuple[TestSpec, ...]
     sha256: str
+    manual: tuple[ManualSpec, ...] = ()
+    part: str = ""
+    data_files: tuple[tuple[str, Path], ...] = ()
 
     @property
     def max_score(self) -> float:
-        return float(sum(t.points for t in self.tests))
+        """Every point of the notebook: tests and manually graded cells."""
+        return float(sum(t.points for t in self.tests) + sum(m.points for m in self.manual))
 
     def answer(self, grade_id: str) -> AnswerSpec:
         for a in self.answers:
@@ -125,32 +149,49 @@ def parse_template(name: str, source_path: Path, data: bytes) -> Assignment:
         raise AssignmentError(f"instructor source {source_path}: {exc}") from None
     answers: list[AnswerSpec] = []
     tests: list[TestSpec] = []
+    manual: list[ManualSpec] = []
     seen: set[str] = set()
-    for cell in nb.code_cells():
+    for cell in nb.cells:
         gid = cell.grade_id
-        if gid is None or not (cell.is_solution or cell.is_test):
+        is_task = cell.nbgrader.get("task") is True
+        graded_answer = cell.is_solution and cell.nbgrader.get("grade") is True
+        if gid is None or not (cell.is_solution or cell.is_test or is_task):
             continue
         if gid in seen:
             raise AssignmentError(f"instructor source {source_path}: grade_id {gid!r} is used twice")
         seen.add(gid)
+        if graded_answer or is_task:
+            manual.append(ManualSpec(gid, cell.index, "task" if is_task else cell.cell_type,
+                                     _points(cell, gid)))
+        if cell.cell_type != "code" or is_task:
+            continue
         if cell.is_solution:
             answers.append(AnswerSpec(gid, cell.index, cell.source, tuple(defined_functions(cell.source))))
         else:
-            points = cell.nbgrader.get("points", 0)
-            if not isinstance(points, (int, float)) or points < 0:
-                raise AssignmentError(f"test cell {gid!r}: points must be a non-negative number, got {points!r}")
             tests.append(TestSpec(
-                gid, cell.index, cell.source, float(points),
+                gid, cell.index, cell.source, _points(cell, gid),
                 hidden=HIDDEN_BLOCK.search(cell.source) is not None,
                 answer_id=answers[-1].grade_id if answers else None,
             ))
-    if not answers or not tests:
+    if not tests and not manual:
         raise AssignmentError(
-            f"instructor source {source_path} has {len(answers)} answer cell(s) and "
-            f"{len(tests)} test cell(s); it needs at least one of each"
+            f"instructor source {source_path} has no graded cell (no test cell with points, no "
+            "manually graded answer or task): there is nothing to grade"
         )
     return Assignment(name, source_path, nb, tuple(answers), tuple(tests),
-                      hashlib.sha256(data).hexdigest())
+                      hashlib.sha256(data).hexdigest(), tuple(manual), source_path.stem)
+
+
+def _points(cell: Cell, gid: str) -> float:
+    points = cell.nbgrader.get("points", 0)
+    if isinstance(points, str):
+        try:
+            points = float(points)
+        except ValueError:
+            pass
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points >= 0:
+        raise AssignmentError(f"graded cell {gid!r}: points must be a non-negative number, got {points!r}")
+    return float(points)
 
 
 def default_course_dir() -> Path:

@@ -5,7 +5,9 @@ Layout of one run's scratch folder (on the host)::
     <scratch>/job.json        the cells to run (bound read-only at /grader/job.json)
     <scratch>/work/           bound writable at /submission: status.json, capture/, student files
 
-The runner (:mod:`autograder.runner`) is bound read-only at ``/grader/runner.py``.
+The runner (:mod:`autograder.runner`) is bound read-only at ``/grader/runner.py``; the
+assignment's data files (``jupyter.png``, ``data.txt``...) are bound read-only beside the
+notebook, at ``/submission/<name>``, so a notebook opens them by relative path.
 """
 
 from __future__ import annotations
@@ -41,8 +43,12 @@ def execute(
     config: SandboxConfig,
     limits: Limits,
     cell_timeout: float,
+    data_files: tuple[tuple[str, Path], ...] = (),
 ) -> Execution:
-    """Run ``cells`` in the sandbox with capture mode on; ``scratch`` must be an empty folder."""
+    """Run ``cells`` in the sandbox with capture mode on; ``scratch`` must be an empty folder.
+
+    ``data_files`` are ``(name, host path)`` pairs bound read-only at ``/submission/<name>``.
+    """
     scratch = Path(scratch)
     work = scratch / "work"
     work.mkdir(parents=True)
@@ -61,7 +67,8 @@ def execute(
         config, limits,
         [config.python, "-I", "-B", "/grader/runner.py", "/grader/job.json"],
         work,
-        ro_files={"/grader/runner.py": RUNNER, "/grader/job.json": job_path},
+        ro_files={"/grader/runner.py": RUNNER, "/grader/job.json": job_path,
+                  **{f"{INSIDE_DIR}/{name}": host for name, host in data_files}},
         env={"COURSE_CHECK_CAPTURE_DIR": f"{INSIDE_DIR}/capture"},
     )
     capture = work / "capture"

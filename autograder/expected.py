@@ -1,7 +1,9 @@
 """Expected values: the instructor source run through the very same sandbox pipeline.
 
 Running the solution cells in capture mode records, per test cell, the check calls and their
-outputs; those are what a student's outputs are compared with. The run is cached under
+outputs; those are what a student's outputs are compared with. A test cell whose instructor run
+records no check call is a plain nbgrader test (an empty list here), scored as nbgrader scores
+it (:mod:`autograder.plain`). The run is cached under
 ``<cache_dir>/<assignment>-<key>`` where ``key`` hashes the source notebook, the course's
 checks and the runner, so editing any of them recomputes it. The cache is read back with the
 same validation as a student's run.
@@ -72,9 +74,6 @@ def _read_expected(assignment: Assignment, capture: Path) -> dict[str, list[Expe
                 f"the instructor source's {rec.check} in {rec.cell!r} did not produce {missing}"
             )
         out[rec.cell].append(ExpectedCall(rec.check, rec.params, arrays))
-    empty = [gid for gid, calls in out.items() if not calls]
-    if empty:
-        raise AssignmentError(f"test cell(s) {empty} call no check in the instructor source")
     return out
 
 
@@ -92,22 +91,27 @@ def compute_expected(
         SandboxUnavailable: the sandbox cannot start.
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    final = cache_dir / f"{assignment.name}-{cache_key(assignment, config)}"
+    label = assignment.name if assignment.part in ("", assignment.name) else f"{assignment.name}-{assignment.part}"
+    final = cache_dir / f"{label}-{cache_key(assignment, config)}"
     if (final / "complete").is_file():
         return _read_expected(assignment, final / "capture")
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rnn-ag-expected-") as tmp:
-        ex = execute(rebuild(assignment, None), Path(tmp) / "run", config, limits, cell_timeout)
+        ex = execute(rebuild(assignment, None), Path(tmp) / "run", config, limits, cell_timeout,
+                     assignment.data_files)
         bad = [c for c in (ex.status or {}).get("cells", []) if c["status"] != "ok"]
         if ex.status is None or not ex.status["finished"] or bad or ex.sandbox.killed:
             detail = (f"cell {bad[0]['grade_id'] or bad[0]['index']}: {bad[0]['ename']}: "
                       f"{bad[0]['evalue']}") if bad else (
                 ex.sandbox.killed or (ex.status or {}).get("runner_error") or ex.sandbox.stderr[-1000:])
-            raise AssignmentError(f"the instructor source of {assignment.name!r} does not run "
-                                  f"cleanly in the sandbox ({detail})")
+            raise AssignmentError(f"the instructor source {assignment.source_path.name} of "
+                                  f"{assignment.name!r} does not run cleanly in the sandbox ({detail})")
         expected = _read_expected(assignment, ex.capture_dir)
         staged = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
-        shutil.copytree(ex.capture_dir, staged / "capture")
+        if ex.capture_dir.is_dir():
+            shutil.copytree(ex.capture_dir, staged / "capture")
+        else:  # no check call at all: a course of plain nbgrader tests
+            (staged / "capture").mkdir()
         (staged / "complete").write_text(assignment.sha256 + "\n")
         try:
             os.rename(staged, final)

@@ -3,8 +3,10 @@
 For each submission: parse and validate the file -> match its answer cells -> flag answers
 that use ``course_pkg.reference`` -> rebuild the notebook from the instructor source -> run it
 in the sandbox -> score on the trusted side -> write ``results.json`` and ``feedback.html``.
-Every failure of one submission (a broken file, a hostile notebook, even a crashed worker
-process) becomes that submission's error report; the others are graded as if it were absent.
+An assignment of several notebooks grades each notebook of a submission as its own part (its
+own sandboxed run, tests named ``<part>: <grade_id>``); a missing or broken notebook scores 0
+for its part only. Every failure of one submission (a broken file, a hostile notebook, even a
+crashed worker process) becomes that submission's error report; the others are graded as if it were absent.
 Only a sandbox that cannot start stops everything: grading then refuses to run.
 """
 
@@ -18,7 +20,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from autograder.assignment import Assignment, load_assignment
+from autograder.assignment import Assignment
 from autograder.errors import SandboxUnavailable, SubmissionError
 from autograder.execution import execute
 from autograder.expected import ExpectedCall, compute_expected
@@ -26,9 +28,10 @@ from autograder.matching import match_submission
 from autograder.notebook import load_notebook
 from autograder.policy import uses_reference
 from autograder.rebuild import rebuild
+from autograder.parts import collect_parts, load_parts
 from autograder.reports import SubmissionReport, write_submission, write_summary
 from autograder.sandbox import Limits, SandboxConfig, check_sandbox
-from autograder.scoring import TestResult, score_tests
+from autograder.scoring import TestResult, manual_results, score_tests
 from autograder.submissions import Submission, collect_submissions
 
 
@@ -54,76 +57,146 @@ class Settings:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Context:
+class _Part:
+    """One notebook of the assignment with what grading it needs."""
+
     assignment: Assignment
     expected: dict[str, list[ExpectedCall]]
     released_tests: dict[str, str]
+    released_cells: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Context:
+    parts: tuple[_Part, ...]
     settings: Settings
 
+    @property
+    def assignment(self) -> Assignment:
+        """The first (for a one-notebook assignment: the only) part."""
+        return self.parts[0].assignment
 
-def _released_tests(assignment: Assignment) -> dict[str, str]:
-    path = assignment.source_path.parent.parent.parent / "release" / assignment.name / f"{assignment.name}.ipynb"
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.assignment.max_score for p in self.parts))
+
+
+def _released(assignment: Assignment) -> tuple[dict[str, str], dict[str, str]]:
+    """The release's test cells and all its graded cells by grade_id (empty without a release)."""
+    folder = assignment.source_path.parent.parent.parent / "release" / assignment.name
     try:
-        nb = load_notebook(path)
+        nb = load_notebook(folder / assignment.source_path.name)
     except SubmissionError:
-        return {}
-    return {c.grade_id: c.source for c in nb.code_cells() if c.grade_id and c.is_test}
+        return {}, {}
+    tests = {c.grade_id: c.source for c in nb.code_cells() if c.grade_id and c.is_test}
+    return tests, {c.grade_id: c.source for c in nb.cells if c.grade_id}
 
 
-def _error_report(sub_name: str, assignment: Assignment, message: str, seconds: float) -> SubmissionReport:
-    tests = tuple(TestResult(t.grade_id, 0.0, t.points, f"not graded: {message}", t.hidden)
-                  for t in assignment.tests)
-    return SubmissionReport(sub_name, "error", message, tests, (), assignment.max_score, seconds)
+def _not_graded(parts: tuple[Assignment, ...], message: str, multi: bool) -> list[TestResult]:
+    out = []
+    for a in parts:
+        prefix = f"{a.part}: " if multi else ""
+        out += [TestResult(prefix + t.grade_id, 0.0, t.points, f"not graded: {message}", t.hidden,
+                           a.part if multi else "") for t in a.tests]
+        out += [TestResult(prefix + m.grade_id, 0.0, m.points, f"not graded: {message}", False,
+                           a.part if multi else "") for m in a.manual]
+    return out
+
+
+def _error_report(sub_name: str, parts: tuple[Assignment, ...], message: str,
+                  seconds: float) -> SubmissionReport:
+    tests = tuple(_not_graded(parts, message, len(parts) > 1))
+    return SubmissionReport(sub_name, "error", message, tests, (),
+                            float(sum(a.max_score for a in parts)), seconds)
+
+
+def _grade_notebook(sub: Submission, part: _Part, settings: Settings) -> tuple[list[TestResult], list[str]]:
+    """Grade one notebook against one part: its tests and manual cells, and notes.
+
+    Raises:
+        SubmissionError: the notebook cannot be read.
+    """
+    a = part.assignment
+    if sub.error is not None or sub.path is None:
+        raise SubmissionError(sub.error or "no file")
+    notebook = load_notebook(sub.path)
+    match = match_submission(a, notebook, part.released_tests)
+    notes = match.notes(a)
+    reference_users = {
+        spec.grade_id for spec in a.answers
+        if match.answers[spec.grade_id].source is not None
+        and uses_reference(match.answers[spec.grade_id].source or "")
+    }
+    with tempfile.TemporaryDirectory(prefix="rnn-ag-run-") as tmp:
+        execution = execute(rebuild(a, match), Path(tmp) / "run", settings.sandbox,
+                            settings.limits, settings.cell_timeout, a.data_files)
+        tests = score_tests(a, match, reference_users, execution, part.expected)
+    tests += manual_results(a, notebook, match, part.released_cells)
+    killed = execution.sandbox.killed
+    if killed == "wall clock":
+        notes.append(f"the run was stopped at the wall-clock limit of {settings.limits.wall_seconds:g} s")
+    elif killed == "memory":
+        notes.append(f"the run was stopped: it used more than {settings.limits.memory_mb} MB of memory")
+    elif killed == "disk":
+        notes.append(f"the run was stopped: it wrote more than {settings.limits.max_dir_mb} MB of files")
+    if execution.sandbox.pids_limit_hit:
+        notes.append(f"the run reached the limit of {settings.limits.max_processes} processes")
+    timeouts = [c["grade_id"] or str(c["index"]) for c in (execution.status or {}).get("cells", [])
+                if c["status"] == "timeout"]
+    if timeouts:
+        notes.append(f"cell(s) {', '.join(timeouts)} ran longer than {settings.cell_timeout:g} s "
+                     "and were interrupted")
+    notes.extend(f"capture data: {p}" for p in execution.problems[:5])
+    return tests, notes
+
+
+def _message(tests: list[TestResult], max_score: float) -> str:
+    auto = [t for t in tests if not t.manual]
+    score = sum(t.score for t in tests)
+    message = f"{score:g} / {max_score:g} points: {sum(t.passed for t in auto)} of {len(auto)} tests passed"
+    pending = sum(t.max_score for t in tests if t.manual)
+    if pending:
+        message += f"; {pending:g} points need manual grading"
+    return message
 
 
 def grade_submission(sub: Submission, ctx: _Context) -> SubmissionReport:
     """Grade one submission and write its reports (never raises except SandboxUnavailable)."""
     start = time.monotonic()
-    a, settings = ctx.assignment, ctx.settings
+    settings = ctx.settings
+    assignments = tuple(p.assignment for p in ctx.parts)
+    multi = len(ctx.parts) > 1
     try:
-        if sub.error is not None or sub.path is None:
-            raise SubmissionError(sub.error or "no file")
-        notebook = load_notebook(sub.path)
-        match = match_submission(a, notebook, ctx.released_tests)
-        notes = match.notes(a)
-        reference_users = {
-            spec.grade_id for spec in a.answers
-            if match.answers[spec.grade_id].source is not None
-            and uses_reference(match.answers[spec.grade_id].source or "")
-        }
-        with tempfile.TemporaryDirectory(prefix="rnn-ag-run-") as tmp:
-            execution = execute(rebuild(a, match), Path(tmp) / "run", settings.sandbox,
-                                settings.limits, settings.cell_timeout)
-            tests = score_tests(a, match, reference_users, execution, ctx.expected)
-        killed = execution.sandbox.killed
-        if killed == "wall clock":
-            notes.append(f"the run was stopped at the wall-clock limit of {settings.limits.wall_seconds:g} s")
-        elif killed == "memory":
-            notes.append(f"the run was stopped: it used more than {settings.limits.memory_mb} MB of memory")
-        elif killed == "disk":
-            notes.append(f"the run was stopped: it wrote more than {settings.limits.max_dir_mb} MB of files")
-        if execution.sandbox.pids_limit_hit:
-            notes.append(f"the run reached the limit of {settings.limits.max_processes} processes")
-        timeouts = [c["grade_id"] or str(c["index"]) for c in (execution.status or {}).get("cells", [])
-                    if c["status"] == "timeout"]
-        if timeouts:
-            notes.append(f"cell(s) {', '.join(timeouts)} ran longer than {settings.cell_timeout:g} s "
-                         "and were interrupted")
-        notes.extend(f"capture data: {p}" for p in execution.problems[:5])
-        passed = sum(t.passed for t in tests)
-        score = sum(t.score for t in tests)
-        message = (f"{score:g} / {a.max_score:g} points: {passed} of {len(tests)} tests passed")
-        report = SubmissionReport(sub.name, "graded", message, tuple(tests), tuple(notes),
-                                  a.max_score, time.monotonic() - start)
+        if not multi:
+            tests, notes = _grade_notebook(sub, ctx.parts[0], settings)
+        else:
+            if sub.error is not None:
+                raise SubmissionError(sub.error)
+            tests, notes = [], []
+            for part in ctx.parts:
+                label = part.assignment.part
+                found = (sub.parts or {}).get(label)
+                try:
+                    if found is None:
+                        raise SubmissionError(f"{label}.ipynb is not in the submission")
+                    part_tests, part_notes = _grade_notebook(found, part, settings)
+                except SubmissionError as exc:
+                    part_tests = _not_graded((part.assignment,), f"{label}.ipynb: {exc}", False)
+                    part_notes = [f"could not grade {label}.ipynb: {exc}"]
+                tests += [dataclasses.replace(t, name=f"{label}: {t.name}", part=label)
+                          for t in part_tests]
+                notes += [n if n.startswith("could not grade") else f"{label}: {n}" for n in part_notes]
+        report = SubmissionReport(sub.name, "graded", _message(tests, ctx.max_score), tuple(tests),
+                                  tuple(notes), ctx.max_score, time.monotonic() - start)
     except SandboxUnavailable:
         raise
     except SubmissionError as exc:
-        report = _error_report(sub.name, a, f"could not grade this submission: {exc}",
+        report = _error_report(sub.name, assignments, f"could not grade this submission: {exc}",
                                time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001 - one submission never stops the others
-        report = _error_report(sub.name, a, f"internal error while grading: {type(exc).__name__}: {exc}",
+        report = _error_report(sub.name, assignments, f"internal error while grading: {type(exc).__name__}: {exc}",
                                time.monotonic() - start)
-    write_submission(report, a.name, settings.out_dir)
+    write_submission(report, ctx.assignment.name, settings.out_dir)
     return report
 
 
@@ -152,14 +225,21 @@ def grade_all(
         AssignmentError: the instructor source is missing or does not pass its own tests.
     """
     check_sandbox(settings.sandbox)
-    assignment = load_assignment(assignment_name, course_dir)
+    assignments = load_parts(assignment_name, course_dir, settings.cache_dir)
+    assignment = assignments[0]
     out_dir = Path(settings.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    expected = compute_expected(assignment, settings.sandbox, settings.limits,
-                                settings.cell_timeout, settings.cache_dir)
-    ctx = _Context(assignment, expected, _released_tests(assignment), settings)
+    parts = []
+    for a in assignments:
+        expected = compute_expected(a, settings.sandbox, settings.limits,
+                                    settings.cell_timeout, settings.cache_dir)
+        parts.append(_Part(a, expected, *_released(a)))
+    ctx = _Context(tuple(parts), settings)
     with tempfile.TemporaryDirectory(prefix="rnn-ag-staging-") as staging:
-        subs = collect_submissions(list(paths), staging)
+        if len(assignments) > 1:
+            subs = collect_parts(list(paths), staging, assignment_name, [a.part for a in assignments])
+        else:
+            subs = collect_submissions(list(paths), staging)
         if settings.jobs <= 1 or len(subs) <= 1:
             reports = [grade_submission(s, ctx) for s in subs]
         else:
@@ -172,7 +252,7 @@ def grade_all(
                 if isinstance(result, SandboxUnavailable):
                     raise result
                 if isinstance(result, BaseException):
-                    report = _error_report(sub.name, assignment,
+                    report = _error_report(sub.name, assignments,
                                            f"the grading process failed: {type(result).__name__}: {result}", 0.0)
                     write_submission(report, assignment.name, out_dir)
                     result = report

@@ -10,7 +10,10 @@ Usage (inside bubblewrap only)::
 ``course_pkg.checks.capture.set_current_cell(grade_id)`` so that every check record names its
 cell. After every cell it rewrites ``status_path`` (JSON, written to a temporary name then
 renamed) with each finished cell's status, exception name and message, and its stdout/stderr
-truncated to ``max_output_chars``; ``"running"`` names the cell in progress, so the trusted side
+truncated to ``max_output_chars`` and, as ``"result"``, the ``text/plain`` of the cell's
+execute_result (what a kernel would send; None when the cell displays no value; capped at
+:data:`MAX_RESULT_CHARS`, a longer one ends in a marker so it never reads as a number);
+``"running"`` names the cell in progress, so the trusted side
 knows where a killed run stopped. A cell that runs longer than ``cell_timeout`` seconds is
 interrupted and the next cell runs. Nothing here is trusted: the grader only reads the JSON
 status and the capture records, and validates both.
@@ -26,6 +29,9 @@ import os
 import signal
 import sys
 import time
+
+
+MAX_RESULT_CHARS = 1000
 
 
 class CellTimeout(Exception):
@@ -82,6 +88,19 @@ def _make_shell():
     shell = InteractiveShell.instance(config=config)
     shell.showtraceback = lambda *args, **kwargs: None  # errors are reported as data instead
     shell.showsyntaxerror = lambda *args, **kwargs: None
+    shell.last_results = []  # text/plain of each value the display hook showed in this cell
+    compute = shell.displayhook.compute_format_data
+
+    def recording(result):  # noqa: ANN001, ANN202 - IPython's signature
+        format_dict, md_dict = compute(result)
+        text = format_dict.get("text/plain")
+        if isinstance(text, str):
+            if len(text) > MAX_RESULT_CHARS:
+                text = text[:MAX_RESULT_CHARS] + "\n[value truncated]"
+            shell.last_results.append(text)
+        return format_dict, md_dict
+
+    shell.displayhook.compute_format_data = recording
     return shell
 
 
@@ -109,6 +128,7 @@ def main(job_path: str) -> int:
         _write_status(status_path, status)
         capture.set_current_cell(cell["grade_id"] if cell["kind"] == "test" else None)
         out, err = CappedText(limit), CappedText(limit)
+        shell.last_results.clear()
         sys.stdout, sys.stderr = out, err
         start = time.monotonic()
         signal.setitimer(signal.ITIMER_REAL, cell_timeout)
@@ -137,6 +157,7 @@ def main(job_path: str) -> int:
             "stdout": out.value(),
             "stderr": err.value(),
             "seconds": round(time.monotonic() - start, 3),
+            "result": shell.last_results[-1] if shell.last_results and error is None else None,
         }
         if isinstance(error, SyntaxError) and error.lineno is not None:
             entry["evalue"] = f"{error.msg} (line {error.lineno})"

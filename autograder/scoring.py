@@ -1,8 +1,11 @@
 """Score a run on the trusted side: compare recorded outputs with the expected ones, per test.
 
-A test cell scores its points when, and only when, the cell ran without error and every check
-call it made matches the instructor run's call (same check, same parameters, every output
-accepted by :func:`course_pkg.checks.compare_outputs`). Messages name the failing output with
+A checked test cell (one whose instructor run records check calls) scores its points when, and
+only when, the cell ran without error and every check call it made matches the instructor run's
+call (same check, same parameters, every output accepted by
+:func:`course_pkg.checks.compare_outputs`). A plain test cell (no check call: nbgrader's
+``assert`` tests) is scored as nbgrader scores it (:mod:`autograder.plain`). A manually graded
+cell scores nothing here: it is reported with the student's answer as "needs manual grading". Messages name the failing output with
 its hint; they never quote a hidden test's source (the parameters of a call are shown, as the
 visible tests do).
 """
@@ -11,10 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from autograder.assignment import Assignment, TestSpec
+from autograder.assignment import Assignment, ManualSpec, TestSpec, normalise
 from autograder.execution import Execution
 from autograder.expected import ExpectedCall
 from autograder.matching import MatchResult
+from autograder.notebook import Notebook
+from autograder.plain import plain_grade
 from autograder.policy import reference_message
 from autograder.untrusted import Record, load_arrays
 
@@ -30,10 +35,12 @@ class TestResult:
     max_score: float
     output: str
     hidden: bool
+    part: str = ""
+    manual: bool = False
 
     @property
     def passed(self) -> bool:
-        return self.score >= self.max_score
+        return self.score >= self.max_score and not self.manual
 
 
 def _describe(check: str, params: dict) -> str:
@@ -100,6 +107,10 @@ def score_tests(
             by_cell.setdefault(rec.cell, []).append(rec)
     results = []
     for spec in assignment.tests:
+        if not expected[spec.grade_id]:
+            results.append(_plain_result(assignment, spec, match, reference_users, execution,
+                                         status_cells))
+            continue
         messages = _test_messages(assignment, spec, match, reference_users, execution,
                                   status_cells, by_cell.get(spec.grade_id, []), expected[spec.grade_id])
         passed = not messages
@@ -109,6 +120,70 @@ def score_tests(
         results.append(TestResult(spec.grade_id, spec.points if passed else 0.0, spec.points,
                                   "\n".join(messages), spec.hidden))
     return results
+
+
+def _plain_result(
+    assignment: Assignment,
+    spec: TestSpec,
+    match: MatchResult,
+    reference_users: set[str],
+    execution: Execution,
+    status_cells: dict[int, dict],
+) -> TestResult:
+    """A plain test, scored from its own run only, as nbgrader does (its answer's state is a note)."""
+    answer = assignment.answer(spec.answer_id) if spec.answer_id else None
+    cell = status_cells.get(spec.index)
+    if answer is not None and answer.grade_id in reference_users:
+        score, message = 0.0, reference_message(answer.label)
+    elif cell is None:
+        score, message = 0.0, _stopped_message(execution, assignment)
+    else:
+        score, message = plain_grade(cell, spec.points)
+    if score < spec.points and answer is not None and match.answers[answer.grade_id].source is None:
+        message += f"\n(the answer cell {answer.grade_id!r} was not found in the submission)"
+    return TestResult(spec.grade_id, score, spec.points, message, spec.hidden)
+
+
+def manual_results(assignment: Assignment, submission: Notebook, match: MatchResult | None,
+                   released: dict[str, str]) -> list[TestResult]:
+    """The manually graded cells: the student's answer text, marked "needs manual grading".
+
+    An answer left exactly as released scores 0 without a grader, as nbgrader's checksum rule
+    does; a task, or an answer that cannot be told unchanged, waits for a grader (``manual``).
+
+    Args:
+        assignment: the template part.
+        submission: the student's notebook (answers are found by grade_id; code answers also
+            by the matching of :mod:`autograder.matching`).
+        match: the matched code answers (None when the notebook was not matched).
+        released: ``{grade_id: source}`` of the release's cells, when a release exists.
+    """
+    by_id = {c.grade_id: c for c in submission.cells if c.grade_id}
+    out = []
+    for spec in assignment.manual:
+        text = _manual_answer(spec, by_id, match)
+        if spec.kind == "task":
+            output = f"needs manual grading ({spec.points:g} points): a task, graded by hand"
+        elif text is None:
+            output = (f"needs manual grading ({spec.points:g} points): the answer cell was not found "
+                      "in the submission (its nbgrader metadata may have been removed); grade the "
+                      "notebook by hand")
+        elif spec.grade_id in released and normalise(text) == normalise(released[spec.grade_id]):
+            out.append(TestResult(spec.grade_id, 0.0, spec.points,
+                                  "no answer: the cell is as released (0 points, as nbgrader gives)",
+                                  False))
+            continue
+        else:
+            output = f"needs manual grading ({spec.points:g} points). The answer:\n{text[:20000]}"
+        out.append(TestResult(spec.grade_id, 0.0, spec.points, output, False, manual=True))
+    return out
+
+
+def _manual_answer(spec: ManualSpec, by_id: dict, match: MatchResult | None) -> str | None:
+    if spec.kind == "code" and match is not None and spec.grade_id in match.answers:
+        return match.answers[spec.grade_id].source
+    cell = by_id.get(spec.grade_id)
+    return cell.source if cell is not None else None
 
 
 def _test_messages(

@@ -27,11 +27,16 @@ MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
 
 @dataclasses.dataclass(frozen=True)
 class Submission:
-    """One submission: a unique ``name``, the notebook ``path`` (None when broken) and ``error``."""
+    """One submission: a unique ``name``, the notebook ``path`` (None when broken) and ``error``.
+
+    A submission of a several-notebook assignment has no ``path`` but ``parts``: the
+    one-notebook submission found for each part, by part name (see :mod:`autograder.parts`).
+    """
 
     name: str
     path: Path | None
     error: str | None = None
+    parts: dict[str, Submission] | None = None
 
 
 def _safe_name(text: str) -> str:

@@ -24,6 +24,9 @@ MAX_RECORDS = 10_000
 MAX_NPZ_BYTES = 64 * 1024 * 1024
 MAX_ARRAYS_BYTES = 256 * 1024 * 1024
 MAX_TEXT = 2000
+MAX_RESULT_TEXT = 1100
+"""A cell's displayed value (``text/plain``) kept from the runner's status: the runner caps it at
+1000 characters plus a truncation marker."""
 _NPZ_NAME = re.compile(r"^[0-9]{1,9}\.npz$")
 _ARRAY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -86,6 +89,7 @@ def read_status(path: Path) -> dict[str, Any] | None:
             "stdout": _text(item.get("stdout"), 20000) or "",
             "stderr": _text(item.get("stderr"), 20000) or "",
             "seconds": float(item["seconds"]) if isinstance(item.get("seconds"), (int, float)) else None,
+            "result": _text(item.get("result"), MAX_RESULT_TEXT),
         })
     running = raw.get("running")
     return {
