@@ -7,7 +7,9 @@ Examples::
     python -m autograder check-sandbox
 
 Exit status: 0 when every submission has a report (broken submissions included), 2 for a usage
-error, 3 when the sandbox cannot start (nothing is run), 4 when the assignment is broken.
+error or a file that cannot be read or written, 3 when the sandbox cannot start (nothing is
+run), 4 when the assignment is broken, 1 for an internal error, 130 when interrupted. Every
+error is one line on stderr, ``error: ...``, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,9 +22,16 @@ from pathlib import Path
 from autograder.errors import AssignmentError, SandboxUnavailable
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (``error: ...``) and exit status 2."""
+
+    def error(self, message: str):  # noqa: ANN201 - argparse's signature
+        self.exit(2, f"error: {message} (see python -m autograder --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     g = sub.add_parser("grade", help="grade submissions (files, folders or zips) in the sandbox")
     g.add_argument("--assignment", required=True, help="assignment name, e.g. rnn_from_scratch")
     g.add_argument("paths", nargs="+", help="notebooks, folders of notebooks, or zip archives")
@@ -87,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        print(f"error: internal error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
     width = max((len(r.name) for r in reports), default=4)
     for r in sorted(reports, key=lambda r: r.name):
         print(f"{r.name:<{width}}  {r.score:>6g} / {r.max_score:g}  {r.status:<6}  {r.message}")

@@ -26,7 +26,7 @@ from pathlib import Path
 from autograder.assignment import Assignment, default_course_dir, parse_template
 from autograder.autotest import expand_autotests
 from autograder.errors import AssignmentError
-from autograder.submissions import Submission, collect_submissions
+from autograder.submissions import Submission, collect_submissions, safe_name
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _COPY_SUFFIX = re.compile(r"[-_ ]\(?[0-9]{1,2}\)?$")
@@ -117,17 +117,9 @@ def part_of(stem: str, parts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def collect_parts(paths: list[str | Path], staging: str | Path, assignment: str,
-                  parts: list[str]) -> list[Submission]:
-    """Submissions of a several-notebook assignment: one per folder (or zip folder) of notebooks.
-
-    Each returned :class:`Submission` has ``parts`` mapping a part name to the one-notebook
-    submission found for it (a broken one keeps its error); a notebook that names no part is
-    a submission of its own with an error saying which notebooks are expected.
-    """
-    groups: dict[str, dict[str, Submission]] = {}
-    stray: list[Submission] = []
-    for sub in collect_submissions(paths, staging):
+def _group(subs: list[Submission], assignment: str, parts: list[str], fixed: str | None,
+           groups: dict[str, dict[str, Submission]], stray: list[Submission]) -> None:
+    for sub in subs:
         found = part_of(sub.name, parts)
         if found is None:
             stray.append(dataclasses.replace(sub, path=None, error=(
@@ -135,11 +127,34 @@ def collect_parts(paths: list[str | Path], staging: str | Path, assignment: str,
                 f"({', '.join(p + '.ipynb' for p in parts)})") if sub.error is None else sub.error))
             continue
         part, rest = found
-        rest = re.sub(rf"[-_]{re.escape(assignment)}$", "", rest).strip("-_")
-        if rest == assignment:
-            rest = ""
-        group = groups.setdefault(rest or "submission", {})
+        if fixed is None:
+            rest = re.sub(rf"(^|[-_]){re.escape(assignment)}$", "", rest).strip("-_")
+        group = groups.setdefault(fixed or rest or "submission", {})
         group.setdefault(part, sub)  # collect_submissions is sorted: the first copy wins
+
+
+def collect_parts(paths: list[str | Path], staging: str | Path, assignment: str,
+                  parts: list[str]) -> list[Submission]:
+    """Submissions of a several-notebook assignment: one per folder (or zip folder) of notebooks.
+
+    A folder in nbgrader's layout (``<folder>/<student>/<assignment>/``) gives one submission per
+    student, named ``<student>``, and nothing from other assignments' folders. Each returned
+    :class:`Submission` has ``parts`` mapping a part name to the one-notebook submission found
+    for it (a broken one keeps its error); a notebook that names no part is a submission of
+    its own with an error saying which notebooks are expected.
+    """
+    groups: dict[str, dict[str, Submission]] = {}
+    stray: list[Submission] = []
+    staging = Path(staging)
+    for i, raw in enumerate(paths):
+        path = Path(raw)
+        layout = sorted(d for d in path.glob(f"*/{assignment}") if d.is_dir()) if path.is_dir() else []
+        if layout:
+            for k, folder in enumerate(layout):
+                subs = collect_submissions([folder], staging / f"{i}-{k}")
+                _group(subs, assignment, parts, safe_name(folder.parent.name), groups, stray)
+        else:
+            _group(collect_submissions([path], staging / str(i)), assignment, parts, None, groups, stray)
     out = [Submission(name, None, None, parts=found) for name, found in sorted(groups.items())]
     taken = set(groups)
     for sub in stray:

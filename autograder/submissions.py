@@ -39,7 +39,8 @@ class Submission:
     parts: dict[str, Submission] | None = None
 
 
-def _safe_name(text: str) -> str:
+def safe_name(text: str) -> str:
+    """``text`` as a file-system-safe name (letters, digits, ``._-``; at most 100 characters)."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
     name = re.sub(r"\.{2,}", "_", name).strip("._-")
     return name[:100] or "submission"
@@ -52,7 +53,7 @@ class _Names:
         self.used: set[str] = set()
 
     def take(self, text: str) -> str:
-        base = _safe_name(text)
+        base = safe_name(text)
         name, k = base, 2
         while name.lower() in self.used or name == "summary.csv":
             name, k = f"{base}-{k}", k + 1
