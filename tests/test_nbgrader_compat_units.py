@@ -163,3 +163,52 @@ def test_cli_errors_are_one_line_with_an_exit_status(tmp_path, capsys):
         assert rc == status, (argv, err)
         assert err.count("\n") == 1 and err.startswith("error: ") and message in err, (argv, err)
         assert "Traceback" not in err
+
+
+def _course_with(tmp_path: Path, cells: list[tuple[str, dict]], data: dict[str, str]) -> Path:
+    course = tmp_path / "course"
+    folder = course / "source" / "plain"
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    for source, meta in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        if meta:
+            cell.metadata["nbgrader"] = {"schema_version": 3, "locked": False, **meta}
+        nb.cells.append(cell)
+    nbformat.write(nb, folder / "plain.ipynb")
+    for name, text in data.items():
+        (folder / name).write_text(text)
+    return course
+
+
+@pytest.mark.sandbox
+def test_displayed_numbers_stderr_and_data_files_score_as_nbgrader_in_the_sandbox(tmp_path):
+    from autograder.grading import Settings, grade_all
+
+    def test(gid: str, points: float) -> dict:
+        return {"grade_id": gid, "grade": True, "solution": False, "points": points}
+
+    cells = [
+        ("x = 1", {"grade_id": "answer", "grade": False, "solution": True}),
+        ("x * 0.5", test("half", 1)),                      # partial credit 0.5
+        ("import sys\nprint('careful', file=sys.stderr)", test("stderr", 1)),  # 0
+        ("import numpy as np\nnp.float64(0.25)", test("np_repr", 1)),  # not a float: full
+        ("assert x == 1\n'done'", test("text", 2)),         # a string: full
+        ("assert open('data.txt').read() == 'line 1\\n'\n"
+         "try:\n    open('data.txt', 'a').write('x')\nexcept OSError:\n    pass\n"
+         "else:\n    raise AssertionError('data.txt is writable')", test("data", 1)),
+    ]
+    course = _course_with(tmp_path, cells, {"data.txt": "line 1\n"})
+    sub = tmp_path / "alice.ipynb"
+    shutil.copy2(course / "source" / "plain" / "plain.ipynb", sub)
+    settings = Settings(out_dir=tmp_path / "out", jobs=1, cache_dir=tmp_path / "cache")
+    [report] = grade_all("plain", [sub], settings, course)
+    scores = {t.name: t.score for t in report.tests}
+    assert scores == {"half": 0.5, "stderr": 0.0, "np_repr": 1.0, "text": 2.0, "data": 1.0}
+    by_name = {t.name: t.output for t in report.tests}
+    assert "partial credit: the cell displayed 0.5" in by_name["half"]
+    assert "wrote to stderr" in by_name["stderr"] and "careful" in by_name["stderr"]
+    # nbgrader's own rule on the same outputs
+    for name, outputs, points in [("half", [_result("0.5")], 1), ("np_repr", [_result("np.float64(0.25)")], 1),
+                                  ("stderr", [{"output_type": "stream", "name": "stderr", "text": "careful\n"}], 1)]:
+        assert determine_grade(_nbgrader_cell(outputs, points))[0] == scores[name]
