@@ -21,17 +21,36 @@ CONFIG = SandboxConfig()
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: ``make test`` runs two pytest-xdist workers, and the other one may be running sandboxes of its
+#: own: a process belongs to this worker's runs when its environment names this worker (the bwrap
+#: processes inherit the worker's environment; inside, ``run_python`` sets OWNER_VARIABLE).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+OWNER_VARIABLE = "TEST_SANDBOX_OWNER"
+
+
 def run_python(code: str, config: SandboxConfig = CONFIG, **limits) -> SandboxResult:
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
         work = Path(tmp) / "work"
         work.mkdir()
         return run_sandboxed(config, Limits(**{"wall_seconds": 20, **limits}),
-                             [config.python, "-I", "-c", code], work)
+                             [config.python, "-I", "-c", code], work,
+                             env={OWNER_VARIABLE: WORKER or "main"})
+
+
+def _started_by_this_worker(p: psutil.Process) -> bool:
+    if WORKER is None:
+        return True
+    try:
+        environment = p.environ()
+    except psutil.Error:
+        return True  # unreadable: counted, so that a survivor is never missed
+    return WORKER in (environment.get("PYTEST_XDIST_WORKER"), environment.get(OWNER_VARIABLE))
 
 
 def sandbox_processes() -> list[psutil.Process]:
-    """bwrap processes or processes of the sandbox user still alive (after a short grace)."""
+    """bwrap processes or processes of the sandbox user, started by this worker's runs, still
+    alive (after a short grace)."""
     time.sleep(0.3)
     found = []
     for p in psutil.process_iter(["name", "uids"]):
@@ -39,7 +58,8 @@ def sandbox_processes() -> list[psutil.Process]:
             if p.status() == psutil.STATUS_ZOMBIE:
                 continue  # dead, only waiting for the container's init to reap it
             if p.info["name"] == "bwrap" or (os.geteuid() == 0 and p.info["uids"].real == 65534):
-                found.append(p)
+                if _started_by_this_worker(p):
+                    found.append(p)
         except (psutil.Error, TypeError):
             pass
     return found
