@@ -3,7 +3,7 @@
 Running the solution cells in capture mode records, per test cell, the check calls and their
 outputs; those are what a student's outputs are compared with. A test cell whose instructor run
 records no check call is a plain nbgrader test (an empty list here), scored as nbgrader scores
-it (:mod:`autograder.plain`). The run is cached under
+it (:mod:`autograder.plain`); a source that never names ``course_pkg`` is not run at all. The run is cached under
 ``<cache_dir>/<assignment>-<key>`` where ``key`` hashes the source notebook, the course's
 checks and the runner, so editing any of them recomputes it. The cache is read back with the
 same validation as a student's run.
@@ -36,6 +36,16 @@ class ExpectedCall:
     check: str
     params: dict[str, Any]
     arrays: dict[str, np.ndarray]
+
+
+def uses_checks(assignment: Assignment) -> bool:
+    """Whether the source can call a course check at all (some cell names ``course_pkg``).
+
+    A source that does not is a plain nbgrader notebook: its tests are scored as nbgrader scores
+    them and there are no expected values to compute, so its instructor run is skipped (nbgrader
+    does not run the source before grading either).
+    """
+    return any("course_pkg" in c.source for c in assignment.notebook.cells)
 
 
 def default_cache_dir() -> Path:
@@ -90,6 +100,8 @@ def compute_expected(
         AssignmentError: the instructor source does not run cleanly or a test calls no check.
         SandboxUnavailable: the sandbox cannot start.
     """
+    if not uses_checks(assignment):  # a plain nbgrader notebook: nothing to record, no run
+        return {t.grade_id: [] for t in assignment.tests}
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     label = assignment.name if assignment.part in ("", assignment.name) else f"{assignment.name}-{assignment.part}"
     final = cache_dir / f"{label}-{cache_key(assignment, config)}"
@@ -99,14 +111,12 @@ def compute_expected(
     with tempfile.TemporaryDirectory(prefix="rnn-ag-expected-") as tmp:
         ex = execute(rebuild(assignment, None), Path(tmp) / "run", config, limits, cell_timeout,
                      assignment.data_files)
-        # A plain test (no check call) may fail in the source, and a source that uses no course
-        # check at all may raise anywhere, as nbgrader allows (nbgrader's own fixtures do);
-        # a source that uses the course's checks must run cleanly apart from its plain tests.
+        # A plain test (no check call) may fail in the source, as nbgrader allows (a hidden test
+        # that a visible-only solution fails); every other cell must run cleanly.
         checked = {r.cell for r in ex.records}
         plain = {t.index for t in assignment.tests if t.grade_id not in checked}
-        strict = any("course_pkg" in c.source for c in assignment.notebook.cells)
         bad = [c for c in (ex.status or {}).get("cells", [])
-               if c["status"] != "ok" and strict and not (c["index"] in plain and c["status"] == "error")]
+               if c["status"] != "ok" and not (c["index"] in plain and c["status"] == "error")]
         if ex.status is None or not ex.status["finished"] or bad or ex.sandbox.killed:
             detail = (f"cell {bad[0]['grade_id'] or bad[0]['index']}: {bad[0]['ename']}: "
                       f"{bad[0]['evalue']}") if bad else (

@@ -119,20 +119,22 @@ def _table(title: str, nbg: dict, ours: dict) -> str:
 def course(tmp_path_factory) -> dict:
     """Both assignments released, submitted, autograded by nbgrader and graded by us."""
     tmp = tmp_path_factory.mktemp("nbgrader-course")
-    course = tmp / "course"
-    (course / "source").mkdir(parents=True)
-    shutil.copytree(PS1 / "source" / "ps1", course / "source" / "ps1")
-    files = course / "source" / "files"
-    files.mkdir()
+    # one course folder (and gradebook) per assignment, so that nbgrader works on both at once
+    courses = {"ps1": tmp / "ps1-course", "files": tmp / "files-course"}
+    shutil.copytree(PS1 / "source" / "ps1", courses["ps1"] / "source" / "ps1")
+    files = courses["files"] / "source" / "files"
+    files.mkdir(parents=True)
     for part, fixture in FILES_SOURCES.items():
         shutil.copy2(APPS / fixture, files / f"{part}.ipynb")
     for name in ("autotests.yml", "data.txt"):
         shutil.copy2(APPS / name, files / name)
-    print(_nbgrader(course, "generate_assignment", "ps1", "--force"))
-    print(_nbgrader(course, "generate_assignment", "files", "--force"))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        for line in pool.map(lambda a: _nbgrader(courses[a], "generate_assignment", a, "--force"), courses):
+            print(line)
 
     # ps1: the source, the unchanged release, a partial and a wrong answer, the documentation's
     # two submitted examples, and a Colab download of the partial one.
+    course = courses["ps1"]
     src = {p: _read(course / "source" / "ps1" / f"{p}.ipynb") for p in ("problem1", "problem2")}
     rel = {p: _read(course / "release" / "ps1" / f"{p}.ipynb") for p in ("problem1", "problem2")}
     squares = _cell(src["problem1"], "squares")["source"]
@@ -155,6 +157,7 @@ def course(tmp_path_factory) -> dict:
     # files: nbgrader's "unchanged" and "changed" submissions (the unchanged one with nbgrader's
     # wrong answer to the hidden AUTOTEST, the changed one with its right answer); two students
     # keep nbgrader's kernel starts (one per notebook) within the test budget.
+    course = courses["files"]
     fsrc = {p: _read(files / f"{p}.ipynb") for p in FILES_SOURCES}
     frel = {p: _read(course / "release" / "files" / f"{p}.ipynb") for p in FILES_SOURCES}
     unchanged = {**frel, **{f"autotest-{k}": _read(APPS / f"autotest-{k}-unchanged.ipynb")
@@ -168,20 +171,20 @@ def course(tmp_path_factory) -> dict:
     for student, nbs in {"unchanged": unchanged, "changed": changed}.items():
         _submit(course, "files", student, nbs, (APPS / "data.txt",))
 
-    # nbgrader autogrades each assignment in one call (one after the other: they share the
-    # gradebook) while our grader grades the same folder
+    # nbgrader autogrades each assignment in one call, both at once, while our grader grades
+    # the same submitted/ folders
     start = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        nbgrader_done = pool.submit(lambda: [_nbgrader(course, "autograde", a, "--force")
-                                             for a in ("ps1", "files")])
-        ours = {a: _ours(course, a, tmp) for a in ("ps1", "files")}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        nbgrader_done = [pool.submit(_nbgrader, courses[a], "autograde", a, "--force") for a in courses]
+        ours = {a: _ours(courses[a], a, tmp) for a in courses}
         print(f"ours (ps1 and files): {time.perf_counter() - start:.1f} s")
-        print("\n".join(nbgrader_done.result()))
-    print(f"both done: {time.perf_counter() - start:.1f} s")
-    nbg = {a: _nbgrader_scores(course, a) for a in ("ps1", "files")}
+        for done in nbgrader_done:
+            print(done.result())
+    print(f"all done: {time.perf_counter() - start:.1f} s")
+    nbg = {a: _nbgrader_scores(courses[a], a) for a in courses}
     for a in ("ps1", "files"):
         print(_table(f"assignment {a}: per-notebook autograded scores", nbg[a], ours[a]))
-    return {"nbgrader": nbg, "ours": ours, "out": tmp}
+    return {"nbgrader": nbg, "ours": ours, "out": tmp, "courses": courses}
 
 
 @pytest.mark.parametrize("student", ["source", "release", "partial", "wrong", "bitdiddle", "hacker"])
@@ -210,7 +213,7 @@ def test_autotest_expansion_equals_nbgrader_generate_assignment(course):
     from autograder.assignment import strip_hidden
     from autograder.parts import load_parts
 
-    root = course["out"] / "course"
+    root = course["courses"]["files"]
     parts = {p.part: p for p in load_parts("files", root, course["out"] / "cache")}
     for name in ("autotest-simple", "autotest-hashed", "autotest-hidden", "autotest-multi"):
         released = _read(root / "release" / "files" / f"{name}.ipynb")
