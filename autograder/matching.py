@@ -9,7 +9,7 @@ only the first of three ways to find an answer:
 
 When several cells qualify the last one wins (students often copy a cell to try a variant;
 the later one is the one they ran last). Test cells are located the same way (metadata, then
-``# graded-test:`` marker) only to report that one was edited or deleted: the tests that run
+``# graded-test:`` marker, then a metadata-less cell with the released text) only to report that one was edited or deleted: the tests that run
 always come from the instructor source.
 """
 
@@ -131,12 +131,14 @@ def match_submission(
         cell = _last([c for c in code if c.grade_id == spec.grade_id and not c.is_solution])
         if cell is None:
             cell = _last([c for c in code if find_marker(c, TEST_MARKER) == spec.grade_id])
-        if cell is None:
-            tests[spec.grade_id] = TestCellState(spec.grade_id, "deleted")
-            continue
         allowed = {normalise(strip_hidden(spec.source)), normalise(spec.source)}
         if released_tests and spec.grade_id in released_tests:
             allowed.add(normalise(released_tests[spec.grade_id]))
+        if cell is None:  # no metadata, no marker (nbgrader's own tests have none): by its text
+            cell = _last([c for c in code if c.grade_id is None and normalise(c.source) in allowed])
+        if cell is None:
+            tests[spec.grade_id] = TestCellState(spec.grade_id, "deleted")
+            continue
         state = "intact" if normalise(cell.source) in allowed else "edited"
         tests[spec.grade_id] = TestCellState(spec.grade_id, state)
     return MatchResult(answers, tests)

@@ -162,10 +162,11 @@ def manual_results(assignment: Assignment, submission: Notebook, match: MatchRes
     out = []
     for spec in assignment.manual:
         text = _manual_answer(spec, by_id, match)
+        points = f"{spec.points:g} point{'' if spec.points == 1 else 's'}"
         if spec.kind == "task":
-            output = f"needs manual grading ({spec.points:g} points): a task, graded by hand"
+            output = f"needs manual grading ({points}): a task, graded by hand"
         elif text is None:
-            output = (f"needs manual grading ({spec.points:g} points): the answer cell was not found "
+            output = (f"needs manual grading ({points}): the answer cell was not found "
                       "in the submission (its nbgrader metadata may have been removed); grade the "
                       "notebook by hand")
         elif spec.grade_id in released and normalise(text) == normalise(released[spec.grade_id]):
@@ -174,7 +175,7 @@ def manual_results(assignment: Assignment, submission: Notebook, match: MatchRes
                                   False))
             continue
         else:
-            output = f"needs manual grading ({spec.points:g} points). The answer:\n{text[:20000]}"
+            output = f"needs manual grading ({points}). The answer:\n{text[:20000]}"
         out.append(TestResult(spec.grade_id, 0.0, spec.points, output, False, manual=True))
     return out
 
