@@ -51,9 +51,10 @@ def plain_grade(cell: dict, max_points: float) -> tuple[float, str]:
     result = cell.get("result")
     if result is not None:
         grade = partial_credit(result, max_points)
+        # only the number read is shown, never the displayed text (it is the student's to choose)
         if grade is None:
-            return 0.0, (f"the test displayed {result[:100]}, more than its {max_points:g} points "
+            return 0.0, (f"the test displayed {float(result):g}, more than its {max_points:g} points "
                          "(nbgrader refuses such a cell)")
         if grade < max_points:
-            return grade, f"partial credit: the cell displayed {result.strip()[:100]} (of {max_points:g} points)"
+            return grade, f"partial credit: the cell displayed {grade:g} (of {max_points:g} points)"
     return max_points, "passed"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from autograder.assignment import Assignment, ManualSpec, TestSpec, normalise
+from autograder.assignment import HIDDEN_BLOCK, Assignment, ManualSpec, TestSpec, normalise
 from autograder.execution import Execution
 from autograder.expected import ExpectedCall
 from autograder.matching import MatchResult
@@ -141,7 +141,21 @@ def _plain_result(
         score, message = plain_grade(cell, spec.points)
     if score < spec.points and answer is not None and match.answers[answer.grade_id].source is None:
         message += f"\n(the answer cell {answer.grade_id!r} was not found in the submission)"
-    return TestResult(spec.grade_id, score, spec.points, message, spec.hidden)
+    return TestResult(spec.grade_id, score, spec.points, withhold_hidden(message, assignment), spec.hidden)
+
+
+def withhold_hidden(text: str, assignment: Assignment) -> str:
+    """``text`` with every line that quotes a hidden-test line replaced by a placeholder.
+
+    A plain test's message echoes what the run wrote (an exception's message, stderr), and code
+    inside the sandbox can read the job it runs: a line of a hidden test never goes back out.
+    """
+    hidden = {line.strip() for t in assignment.tests for block in HIDDEN_BLOCK.findall(t.source)
+              for line in block.splitlines() if len(line.strip()) > 3}
+    if not hidden:
+        return text
+    return "\n".join("[a line quoting a hidden test was withheld]"
+                     if any(h in line for h in hidden) else line for line in text.splitlines())
 
 
 def manual_results(assignment: Assignment, submission: Notebook, match: MatchResult | None,

@@ -212,3 +212,28 @@ def test_displayed_numbers_stderr_and_data_files_score_as_nbgrader_in_the_sandbo
     for name, outputs, points in [("half", [_result("0.5")], 1), ("np_repr", [_result("np.float64(0.25)")], 1),
                                   ("stderr", [{"output_type": "stream", "name": "stderr", "text": "careful\n"}], 1)]:
         assert determine_grade(_nbgrader_cell(outputs, points))[0] == scores[name]
+
+
+@pytest.mark.sandbox
+def test_a_plain_test_message_never_quotes_a_hidden_test_line(tmp_path):
+    from autograder.grading import Settings, grade_all
+
+    hidden = "assert answer() == 42  # the secret case"
+    cells = [
+        ("def answer():\n    return 42", {"grade_id": "a", "grade": False, "solution": True}),
+        (f"assert answer() == 42\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS",
+         {"grade_id": "t", "grade": True, "solution": False, "points": 1}),
+    ]
+    course = _course_with(tmp_path, cells, {})
+    nb = nbformat.read(course / "source" / "plain" / "plain.ipynb", as_version=4)
+    nb.cells[0].source = ("import json, sys\n"  # reads the job it runs and echoes the hidden test
+                          "job = json.load(open('/grader/job.json'))\n"
+                          "leak = [c['source'] for c in job['cells'] if c['kind'] == 'test'][0]\n"
+                          "def answer():\n    print(leak, file=sys.stderr)\n    raise AssertionError(leak)")
+    nbformat.write(nb, tmp_path / "mallory.ipynb")
+    settings = Settings(out_dir=tmp_path / "out", jobs=1, cache_dir=tmp_path / "cache")
+    [report] = grade_all("plain", [tmp_path / "mallory.ipynb"], settings, course)
+    assert report.score == 0
+    assert "the secret case" not in report.tests[0].output
+    assert "withheld" in report.tests[0].output
+    assert "the secret case" not in (tmp_path / "out" / "mallory" / "feedback.html").read_text()
