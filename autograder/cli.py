@@ -1,8 +1,9 @@
-"""Command line: ``python -m autograder {grade,release,check-sandbox}``.
+"""Command line: ``python -m autograder {grade,release,lint,check-sandbox}``.
 
 Examples::
 
     python -m autograder grade --assignment rnn_from_scratch submissions/ extra.zip --jobs 2
+    python -m autograder lint --assignment rnn_from_scratch [--fix]
     python -m autograder release --assignment rnn_from_scratch
     python -m autograder check-sandbox
 
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("release", help="generate the student release and check it scores 0 (source: full marks)")
     r.add_argument("--assignment", required=True)
     r.add_argument("--course-dir", default=None)
+    lint = sub.add_parser("lint", help="check the source notebooks' markers against their nbgrader metadata")
+    lint.add_argument("--assignment", required=True)
+    lint.add_argument("--course-dir", default=None, help="course root holding source/ (default: assignments/)")
+    lint.add_argument("--fix", action="store_true", help="fill the metadata from the markers (and the reverse)")
     c = sub.add_parser("check-sandbox", help="check that the sandbox starts")
     c.add_argument("--bwrap", default="bwrap")
     return p
@@ -57,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from autograder.sandbox import Limits, SandboxConfig, check_sandbox
 
+    if args.command == "lint":
+        return _lint(args)
     try:
         if args.command == "release":
             from autograder.assignment import default_course_dir
@@ -111,3 +118,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r.name:<{width}}  {r.score:>6g} / {r.max_score:g}  {r.status:<6}  {r.message}")
     print(f"wrote {len(reports)} report(s) and {Path(args.out) / 'summary.csv'}")
     return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    """``lint``: one line per problem; 0 clean, 1 problems found, 2 no such assignment."""
+    from autograder.assignment import default_course_dir
+    from autograder.lint import lint_assignment
+
+    course = Path(args.course_dir) if args.course_dir else default_course_dir()
+    try:
+        result = lint_assignment(course, args.assignment, fix=args.fix)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in result.lines():
+        print(line)
+    count = len(result.broken) + sum(len(p) for p in result.problems.values())
+    notebooks = len(result.problems) + len(result.broken)
+    print(f"{args.assignment}: {notebooks} notebook(s), "
+          + ("clean" if result.clean else f"{count} problem(s)"))
+    return 0 if result.clean else 1
