@@ -21,7 +21,7 @@ c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
-# Only the notebooks and what they need; never the generators or caches.
+# Only the notebooks and the files beside them; never caches or captured check records.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.npz", "records.jsonl"]
 
 # What replaces each solution in the release: a stub whose message says what to do, so an

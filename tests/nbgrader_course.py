@@ -8,7 +8,6 @@ in the gradebook) and ``nbgrader autograde``, and returns the course directory.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -63,14 +62,6 @@ def max_score(course: Path, assignment: str) -> float:
 def nb_meta(cell) -> dict:
     """A cell's nbgrader metadata ({} when it has none)."""
     return cell.metadata.get("nbgrader", {})
-
-
-def built_by_generator(generator: Path) -> nbformat.NotebookNode:
-    """The notebook that ``assignments/generators/<name>.py``'s ``build()`` returns."""
-    spec = importlib.util.spec_from_file_location(f"gen_{generator.stem}", generator)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build()
 
 
 def execute(path: Path, timeout: float) -> tuple[nbformat.NotebookNode, float]:

@@ -1,4 +1,4 @@
-"""Structure of the lstm_and_gru notebooks: markers, metadata, tests, release, generator.
+"""Structure of the lstm_and_gru notebooks: markers, metadata, tests, release.
 
 Fast checks on the files only; tests/test_assignment_lstm_and_gru_nbgrader.py grades them with
 nbgrader and tests/test_assignment_lstm_and_gru_release_scores.py with the autograder.
@@ -14,17 +14,17 @@ import nbformat
 import pytest
 
 from autograder.assignment import load_assignment
+from autograder.lint import lint_notebook
 from autograder.release import STUB_LINE, verify_release
 from course_pkg.checks import get_check
 from course_pkg.colab import setup_cell
 
-from nbgrader_course import built_by_generator, nb_meta
+from nbgrader_course import nb_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "lstm_and_gru"
 SOURCE = ROOT / "assignments" / "source" / NAME / f"{NAME}.ipynb"
 RELEASE = ROOT / "assignments" / "release" / NAME / f"{NAME}.ipynb"
-GENERATOR = ROOT / "assignments" / "generators" / f"{NAME}.py"
 # grade_id -> what the answer cell defines (None: a value, `ratios`) and what its tests pass
 GRADED = {
     "lstm_step_forward": ("lstm_step_forward", "lstm_step_forward"),
@@ -50,11 +50,19 @@ def release() -> nbformat.NotebookNode:
     return nbformat.read(RELEASE, as_version=4)
 
 
-def test_source_is_what_the_generator_writes(source):
-    built = built_by_generator(GENERATOR)
-    assert [c.source for c in built.cells] == [c.source for c in source.cells]
-    assert [dict(c.metadata) for c in built.cells] == [dict(c.metadata) for c in source.cells]
-    assert [c.get("id") for c in built.cells] == [c.get("id") for c in source.cells]
+def test_source_lints_clean(source):
+    """The notebook is the source: its markers and its nbgrader metadata agree (autograder lint)."""
+    assert lint_notebook(source) == []
+
+
+def test_source_is_committed_clean(source):
+    """No outputs or execution counts, unique cell ids, the course kernel: a tidy diff."""
+    nbformat.validate(source)
+    code = [c for c in source.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    ids = [c.get("id") for c in source.cells]
+    assert None not in ids and len(set(ids)) == len(ids)
+    assert source.metadata.kernelspec.name == "python3"
 
 
 def test_first_code_cell_is_the_shared_set_up_cell(source):

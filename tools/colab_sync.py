@@ -9,8 +9,8 @@ From these two this tool writes, and with ``--check`` verifies:
   notebooks of that tag;
 - the set-up cell (``course_pkg.colab.SETUP_CELL_TEMPLATE`` rendered with
   ``git+<url>@<ref>``): the first code cell of every page of ``_toc.yml`` (then
-  ``jupytext --sync``), and of every assignment's source and release notebook (by running the
-  generators and ``python -m autograder release``);
+  ``jupytext --sync``), and of every assignment's source and release notebook (the source
+  notebook's first code cell is rewritten in place, then ``python -m autograder release``);
 - the README's Colab section, between ``<!-- colab-sync:start -->`` and ``<!-- colab-sync:end -->``.
 
 A page, its notebook and its package then come from one commit: the site is published from the
@@ -142,6 +142,15 @@ def first_code_source(path: Path) -> str | None:
     return next((c.source for c in nb.cells if c.cell_type == "code"), None)
 
 
+def set_first_code_source(path: Path, source: str) -> None:
+    """Rewrite the first code cell of the notebook at ``path`` (its metadata and id kept)."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    if cell.source != source:
+        cell.source = source
+        nbformat.write(nb, path)
+
+
 def assignment_notebooks(root: Path = ROOT) -> list[Path]:
     return [root / "assignments" / kind / name / f"{name}.ipynb"
             for name in ASSIGNMENTS for kind in ("source", "release")]
@@ -215,8 +224,7 @@ def sync(root: Path = ROOT) -> list[str]:
             written.append(f"{page}.ipynb")
     stale = [p for p in assignment_notebooks(root) if first_code_source(p) != cell]
     for name in sorted({p.parents[0].name for p in stale}):
-        generator = root / "assignments" / "generators" / f"{name}.py"
-        subprocess.run([sys.executable, str(generator)], cwd=root, check=True)
+        set_first_code_source(root / "assignments" / "source" / name / f"{name}.ipynb", cell)
         subprocess.run([sys.executable, "-m", "autograder", "release", "--assignment", name],
                        cwd=root, check=True)
         written.append(f"assignments/{{source,release}}/{name}")
