@@ -9,8 +9,11 @@ Examples::
 
 Exit status: 0 when every submission has a report (broken submissions included), 2 for a usage
 error or a file that cannot be read or written, 3 when the sandbox cannot start (nothing is
-run), 4 when the assignment is broken, 1 for an internal error, 130 when interrupted. Every
-error is one line on stderr, ``error: ...``, never a traceback.
+run), 4 when the assignment is broken (for ``release``: the source does not score full marks or
+the release scores more than zero), 1 for an internal error, 130 when interrupted. ``lint``: 0
+clean, 1 problems found. ``release``: 5 no source, 6 a source notebook is not valid JSON, 7 the
+source fails ``lint``, 8 nbgrader failed, 9 the release fails verification. Every error is one
+line on stderr, ``error: ...``, never a traceback.
 """
 
 from __future__ import annotations
@@ -66,17 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return _lint(args)
     try:
         if args.command == "release":
-            from autograder.assignment import default_course_dir
-            from autograder.release import generate_release
-
-            course = Path(args.course_dir) if args.course_dir else default_course_dir()
-            from autograder.validation import validate_release_scores
-
-            print(f"generated {generate_release(course, args.assignment)}")
-            scores = validate_release_scores(course, args.assignment)
-            print(f"validated: source {scores.source:g}/{scores.max_score:g}, "
-                  f"release {scores.release:g}/{scores.max_score:g}")
-            return 0
+            return _release(args)
         if args.command == "check-sandbox":
             check_sandbox(SandboxConfig(bwrap=args.bwrap))
             print("sandbox OK")
@@ -138,3 +131,27 @@ def _lint(args: argparse.Namespace) -> int:
     print(f"{args.assignment}: {notebooks} notebook(s), "
           + ("clean" if result.clean else f"{count} problem(s)"))
     return 0 if result.clean else 1
+
+
+def _release(args: argparse.Namespace) -> int:
+    """``release``: regenerate with nbgrader, verify, then grade source and release when the
+    source uses the course's markers (its checks are what the grader compares)."""
+    from autograder.assignment import default_course_dir
+    from autograder.lint import read_source_notebook, source_notebooks, uses_markers
+    from autograder.release import ReleaseError, generate_release
+    from autograder.validation import validate_release_scores
+
+    course = Path(args.course_dir) if args.course_dir else default_course_dir()
+    try:
+        print(f"generated {generate_release(course, args.assignment)}")
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    if not any(uses_markers(read_source_notebook(p)) for p in source_notebooks(course, args.assignment)):
+        print("verified; the source has no course markers, so its scores are not validated here "
+              f"(grade it: python -m autograder grade --assignment {args.assignment} ...)")
+        return 0
+    scores = validate_release_scores(course, args.assignment)
+    print(f"validated: source {scores.source:g}/{scores.max_score:g}, "
+          f"release {scores.release:g}/{scores.max_score:g}")
+    return 0
