@@ -42,10 +42,11 @@ test: setup _build/html/.built
 	  tests/test_cells_*.py tests/test_training.py tests/test_models_applications.py \
 	  tests/test_recipes_applications.py
 
-# Generate the student release from assignments/source and check that the source scores
-# full marks and the release scores zero.
+# Lint each source notebook (markers against nbgrader metadata), generate the student release
+# from it and check that the source scores full marks and the release scores zero.
 assignments: setup
-	@for a in $(ASSIGNMENTS); do $(PY) -m autograder release --assignment $$a || exit 1; done
+	@for a in $(ASSIGNMENTS); do $(PY) -m autograder lint --assignment $$a && \
+	  $(PY) -m autograder release --assignment $$a || exit 1; done
 
 grade: setup
 	$(PY) -m autograder grade --assignment $(ASSIGNMENT) $(SUBMISSIONS)

@@ -287,14 +287,24 @@ class LintResult:
     broken: dict[Path, str]
 
     def lines(self) -> list[str]:
-        out = [f"fixed: {path}: {change}" for path, changes in self.fixed.items() for change in changes]
+        """What the command line prints: fixes, then broken notebooks, then problems."""
+        out = [f"fixed: {shown(path)}: {change}"
+               for path, changes in self.fixed.items() for change in changes]
         out += list(self.broken.values())
-        out += [p.line(path) for path, problems in self.problems.items() for p in problems]
+        out += [p.line(shown(path)) for path, problems in self.problems.items() for p in problems]
         return out
 
     @property
     def clean(self) -> bool:
         return not self.broken and not any(self.problems.values())
+
+
+def shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it, else as it is."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd())
+    except ValueError:
+        return Path(path)
 
 
 def source_notebooks(course_dir: Path, assignment: str) -> list[Path]:
