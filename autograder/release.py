@@ -8,7 +8,8 @@ or without this course's markers). It never reuses an earlier release: each call
    notebook) and lints it (:class:`SourceProblems`: markers, delimiters and nbgrader metadata
    disagree; see :mod:`autograder.lint`);
 2. runs ``python -m nbgrader generate_assignment <assignment> --force`` in a temporary copy of
-   the course (``nbgrader_config.py`` when the course has one, else nbgrader's defaults;
+   the course (``nbgrader_config.py`` and ``autotests.yml`` when the course has them, else
+   nbgrader's defaults;
    ``source/<assignment>/`` and the files directly in ``source/``, such as a header notebook; the
    gradebook is a scratch SQLite file there, so no ``gradebook.db`` lands in the course and an
    instructor's real gradebook is never touched). An exit status other than 0, or an ERROR line
@@ -278,11 +279,11 @@ def generate_release(course_dir: str | os.PathLike[str], assignment: str) -> Pat
     course = Path(course_dir).resolve()
     notebooks = check_source(course, assignment)
     source_dir = course / "source" / assignment
-    config = course / "nbgrader_config.py"
     with tempfile.TemporaryDirectory(prefix="nbgrader-release-") as tmp:
         work = Path(tmp)
-        if config.is_file():
-            shutil.copy2(config, work / "nbgrader_config.py")
+        for name in ("nbgrader_config.py", "autotests.yml"):  # autotests.yml: AUTOTEST lines
+            if (course / name).is_file():
+                shutil.copy2(course / name, work / name)
         shutil.copytree(source_dir, work / "source" / assignment)
         for shared in (course / "source").iterdir():  # a header notebook the config names
             if shared.is_file():
