@@ -61,6 +61,9 @@ def cache_key(assignment: Assignment, config: SandboxConfig) -> str:
     for path in sorted(checks_dir.rglob("*.py")):
         h.update(path.relative_to(checks_dir).as_posix().encode())
         h.update(path.read_bytes())
+    forward = config.package_dir() / "forward_inputs.py"  # builds inputs handed in as data
+    if forward.is_file():
+        h.update(forward.read_bytes())
     h.update(RUNNER.read_bytes())
     return h.hexdigest()[:16]
 

@@ -1,7 +1,7 @@
 """Grade many submissions: one trusted pipeline per submission, in a local process pool.
 
 For each submission: parse and validate the file -> match its answer cells -> flag answers
-that use ``course_pkg.reference`` -> rebuild the notebook from the instructor source -> run it
+that use ``course_pkg`` -> rebuild the notebook from the instructor source -> run it
 in the sandbox -> score on the trusted side -> write ``results.json`` and ``feedback.html``.
 An assignment of several notebooks grades each notebook of a submission as its own part (its
 own sandboxed run, tests named ``<part>: <grade_id>``); a missing or broken notebook scores 0
@@ -26,7 +26,7 @@ from autograder.execution import execute
 from autograder.expected import ExpectedCall, compute_expected
 from autograder.matching import match_submission
 from autograder.notebook import load_notebook
-from autograder.policy import uses_reference
+from autograder.policy import course_pkg_use
 from autograder.rebuild import rebuild
 from autograder.parts import collect_parts, load_parts
 from autograder.reports import SubmissionReport, write_submission, write_summary
@@ -122,10 +122,10 @@ def _grade_notebook(sub: Submission, part: _Part, settings: Settings) -> tuple[l
     notebook = load_notebook(sub.path)
     match = match_submission(a, notebook, part.released_tests)
     notes = match.notes(a)
-    reference_users = {
-        spec.grade_id for spec in a.answers
+    reference_users = {  # answers that use course_pkg: grade_id -> the module used
+        spec.grade_id: module for spec in a.answers
         if match.answers[spec.grade_id].source is not None
-        and uses_reference(match.answers[spec.grade_id].source or "")
+        and (module := course_pkg_use(match.answers[spec.grade_id].source or "")) is not None
     }
     with tempfile.TemporaryDirectory(prefix="rnn-ag-run-") as tmp:
         execution = execute(rebuild(a, match), Path(tmp) / "run", settings.sandbox,
@@ -138,11 +138,16 @@ def _grade_notebook(sub: Submission, part: _Part, settings: Settings) -> tuple[l
     elif killed == "memory":
         notes.append(f"the run was stopped: it used more than {settings.limits.memory_mb} MB of memory")
     elif killed == "disk":
-        notes.append(f"the run was stopped: it wrote more than {settings.limits.max_dir_mb} MB of files")
+        notes.append(f"the run was stopped: it reached the disk limit of {settings.limits.max_dir_mb} MB "
+                     "(files written, deleted ones still open included)")
+    elif execution.sandbox.disk_limit_hit:
+        notes.append(f"the run reached the disk limit of {settings.limits.max_dir_mb} MB: "
+                     "writes past it failed")
     if execution.sandbox.pids_limit_hit:
         notes.append(f"the run reached the limit of {settings.limits.max_processes} processes")
-    timeouts = [c["grade_id"] or str(c["index"]) for c in (execution.status or {}).get("cells", [])
-                if c["status"] == "timeout"]
+    names = {c.index: c.grade_id or str(c.index) for c in a.notebook.cells}  # trusted names only
+    timeouts = [names[c["index"]] for c in (execution.status or {}).get("cells", [])
+                if c["status"] == "timeout" and c["index"] in names]
     if timeouts:
         notes.append(f"cell(s) {', '.join(timeouts)} ran longer than {settings.cell_timeout:g} s "
                      "and were interrupted")

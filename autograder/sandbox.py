@@ -6,11 +6,13 @@ The sandbox (see DESIGN.md, "Sandbox"):
   namespaces; ``--die-with-parent`` and ``--new-session`` so nothing outlives the grader or
   reaches its terminal.
 - A minimal read-only view: ``/usr`` and the ``/lib*``/``/bin`` links, a few files of ``/etc``,
-  the base interpreter, the virtual environment and ``course_pkg`` -- with
-  ``course_pkg/reference`` replaced by a module that refuses to import. Nothing else of the host
-  (no ``/root``, no ``/work``, no instructor source, no other submission) exists inside.
+  the base interpreter, the virtual environment and of ``course_pkg`` only what the tests need
+  (``__init__``, ``checks``): every other module and subpackage (``reference``, ``cells``,
+  ``models``, ``recipes``...) is replaced by a module that refuses to import. Nothing else of the
+  host (no ``/root``, no ``/work``, no instructor source, no other submission) exists inside.
 - Writable: a ``tmpfs`` ``/tmp`` of bounded size and one per-run host directory bound at
-  ``/submission``.
+  ``/submission``; :func:`bounded_workdir` makes that directory a size-limited ``tmpfs`` (as
+  root), so everything a run holds there counts, deleted-but-open files included.
 - An unprivileged user: as root, the grader drops to ``nobody`` (65534) with ``setpriv`` *before*
   starting bwrap, inside a private mount namespace where the paths ``nobody`` cannot reach (the
   base interpreter under ``/root``) are bind-mounted onto a world-readable staging folder.
@@ -21,14 +23,19 @@ The sandbox (see DESIGN.md, "Sandbox"):
   ``RLIMIT_NPROC``, file size with ``RLIMIT_FSIZE``, the writable folder's total size with a
   watchdog, and captured stdout/stderr truncated.
 
-If bwrap is missing or cannot start, :func:`check_sandbox` raises :class:`SandboxUnavailable`:
-grading refuses to run student code unprotected.
+Whether the sandbox started is decided by bubblewrap itself, never by the run: bwrap reports
+the child it started on its ``--json-status-fd`` (a pipe only bwrap holds), so a program that
+exits 125 or writes "bwrap: ..." to stderr is just a program that failed. If bwrap is missing or
+cannot start, :func:`check_sandbox` (and :func:`run_sandboxed`, when bwrap reports no child)
+raises :class:`SandboxUnavailable`: grading refuses to run student code unprotected.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import re
 import resource
 import shutil
 import signal
@@ -37,6 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from autograder.errors import SandboxUnavailable
@@ -46,11 +54,16 @@ CGROUP_V1 = Path("/sys/fs/cgroup")
 CGROUP_PARENT = "rnn-autograder"
 INSIDE_DIR = "/submission"
 
-REFERENCE_MASK = '''"""Not available while grading."""
+PACKAGE_MASK = '''"""Not available while grading."""
 raise ImportError(
-    "course_pkg.reference is not available while grading: graded answers must be your own code"
+    f"{__name__} is not available while grading: graded answers must be your own code"
 )
 '''
+
+#: What of course_pkg the sandbox shows: what ``import course_pkg.checks`` and the notebooks'
+#: set-up cell (``course_pkg.colab``) need, nothing that computes a graded answer. Every other
+#: module and subpackage is masked by PACKAGE_MASK.
+PACKAGE_VISIBLE = frozenset({"__init__.py", "_published.py", "source.py", "colab.py", "checks"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,6 +288,48 @@ def _dir_mb(path: Path, max_entries: int = 20000) -> float:
     return total / 2**20
 
 
+def _disk_full(workdir: Path, max_mb: int, bounded: bool) -> bool:
+    """Whether the run reached its disk limit: on a size-limited mount, the filesystem's own
+    count (deleted-but-open files included) within 1 MiB of full; else a walk of the folder."""
+    if not bounded:
+        return _dir_mb(workdir) > max_mb
+    try:
+        st = os.statvfs(workdir)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 2**20
+
+
+@contextlib.contextmanager
+def bounded_workdir(workdir: Path, limits: Limits) -> Iterator[bool]:
+    """Make ``workdir`` a ``tmpfs`` of ``limits.max_dir_mb`` MiB for the duration (as root).
+
+    Everything a run keeps under it counts against the size -- files, folders, and files
+    deleted but still open -- and a write past it fails with ENOSPC. Not as root, nothing is
+    mounted and the folder walk of :func:`run_sandboxed` is the (weaker) limit.
+
+    Yields:
+        Whether the mount was made.
+
+    Raises:
+        SandboxUnavailable: as root, the tmpfs could not be mounted.
+    """
+    workdir = Path(workdir)
+    if not _is_root():
+        yield False
+        return
+    size = f"size={limits.max_dir_mb}m,mode=0755,nosuid,nodev,uid={NOBODY},gid={NOBODY}"
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", size, "rnn-ag-work", str(workdir)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SandboxUnavailable(f"cannot mount the run's size-limited work folder: "
+                                 f"{(done.stderr or done.stdout).strip()[:500]}")
+    try:
+        yield True
+    finally:
+        subprocess.run(["umount", "--lazy", str(workdir)], capture_output=True, check=False)
+
+
 def _tail(path: Path, limit: int) -> str:
     try:
         size = path.stat().st_size
@@ -301,6 +356,41 @@ def _system_binds() -> list[str]:
                  "/etc/matplotlibrc", "/etc/mime.types"):
         args += ["--ro-bind-try", name, name]
     return args
+
+
+def _package_view(pkg: Path, source: Path, mask: Path) -> list[str]:
+    """bwrap arguments that show ``pkg`` (read from ``source``) as PACKAGE_VISIBLE plus masks."""
+    args = ["--tmpfs", str(pkg)]
+    for entry in sorted(pkg.iterdir()):
+        name = entry.name
+        if name in PACKAGE_VISIBLE:
+            args += ["--ro-bind", str(source / name), str(pkg / name)]
+        elif entry.is_dir() and (entry / "__init__.py").is_file():
+            args += ["--dir", str(pkg / name), "--ro-bind", str(mask), str(pkg / name / "__init__.py")]
+        elif entry.is_file() and name.endswith(".py"):
+            args += ["--ro-bind", str(mask), str(pkg / name)]
+    args += ["--remount-ro", str(pkg)]
+    return args
+
+
+def _started(status: bytes) -> bool:
+    """Whether bwrap reported, on its own status pipe, that it started the sandboxed child."""
+    return re.search(rb'"child-pid"\s*:\s*[0-9]+', status) is not None
+
+
+def _read_available(fd: int, limit: int = 1 << 16) -> bytes:
+    os.set_blocking(fd, False)
+    chunks, total = [], 0
+    while total < limit:
+        try:
+            chunk = os.read(fd, limit - total)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def run_sandboxed(
@@ -333,8 +423,8 @@ def run_sandboxed(
     cgroups = _Cgroups(limits, config.use_cgroups)
     try:
         os.chmod(stage_root, 0o755)
-        mask = stage_root / "reference_mask.py"
-        mask.write_text(REFERENCE_MASK)
+        mask = stage_root / "package_mask.py"
+        mask.write_text(PACKAGE_MASK)
         os.chmod(mask, 0o644)
         pkg = config.package_dir()
         binds: list[tuple[Path, str, bool]] = [
@@ -356,10 +446,10 @@ def run_sandboxed(
                 else:
                     source.touch()
                 stage_pairs += [str(host), str(source)]
+            if host == pkg:
+                bind_args += _package_view(pkg, source, mask)
+                continue
             bind_args += ["--bind" if writable else "--ro-bind", str(source), inside]
-        if (pkg / "reference").is_dir():
-            bind_args += ["--tmpfs", str(pkg / "reference"),
-                          "--ro-bind", str(mask), str(pkg / "reference" / "__init__.py")]
         if root:
             os.chown(workdir, NOBODY, NOBODY)
         environment = {
@@ -375,8 +465,10 @@ def run_sandboxed(
         env_args: list[str] = []
         for key, value in environment.items():
             env_args += ["--setenv", key, value]
+        status_read, status_write = os.pipe()
         bwrap_cmd = [
             bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+            "--json-status-fd", str(status_write),
             "--clearenv", *env_args, *_system_binds(),
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
@@ -404,12 +496,18 @@ def run_sandboxed(
         stdout_path, stderr_path = out_dir / "stdout", out_dir / "stderr"
         start = time.monotonic()
         killed: str | None = None
+        bounded = os.path.ismount(workdir)
+        bwrap_status = b""
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
             try:
                 proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                        start_new_session=True, preexec_fn=preexec, close_fds=True)
+                                        start_new_session=True, preexec_fn=preexec, close_fds=True,
+                                        pass_fds=(status_write,))
             except OSError as exc:
+                os.close(status_read)
                 raise SandboxUnavailable(f"cannot start the sandbox ({cmd[0]}): {exc}") from None
+            finally:
+                os.close(status_write)
             watch_rss = "memory" not in cgroups.dirs
             last_dir_check = 0.0
             peak = 0.0
@@ -427,23 +525,26 @@ def run_sandboxed(
                     peak = max(peak, rss)
                     if rss > limits.memory_mb:
                         killed = "memory"
-                if killed is None and elapsed - last_dir_check > 0.5:
+                if killed is None and (bounded or elapsed - last_dir_check > 0.5):
                     last_dir_check = elapsed
-                    if _dir_mb(workdir) > limits.max_dir_mb:
+                    if _disk_full(workdir, limits.max_dir_mb, bounded):
                         killed = "disk"
                 if killed is not None:
                     _kill_tree(proc)
                     cgroups.kill_all()
                     proc.wait()
                     break
+            bwrap_status = _read_available(status_read)
+            os.close(status_read)
         seconds = time.monotonic() - start
         if killed is None and cgroups.oom_killed():
             killed = "memory"
         stderr = _tail(stderr_path, limits.max_output_chars)
-        if proc.returncode == 125 and root and killed is None:
-            raise SandboxUnavailable(f"could not prepare the sandbox's bind mounts: {stderr.strip()}")
-        if proc.returncode != 0 and stderr.lstrip().startswith(("bwrap:", "setpriv:", "unshare:")):
-            raise SandboxUnavailable(f"the sandbox failed to start: {stderr.strip()[:2000]}")
+        if not _started(bwrap_status) and killed is None:
+            # bwrap never started the child: nothing of the run's own code was executed, so
+            # this stderr is the launcher's (unshare, the bind script, setpriv or bwrap).
+            raise SandboxUnavailable(
+                f"the sandbox failed to start (exit {proc.returncode}): {stderr.strip()[:2000]}")
         return SandboxResult(
             returncode=proc.returncode,
             killed=killed,
@@ -484,11 +585,19 @@ def check_sandbox(config: SandboxConfig, limits: Limits | None = None) -> None:
         SandboxUnavailable: bwrap is missing, fails to start, or Python does not run inside.
     """
     limits = limits or Limits(wall_seconds=60)
+    resolve_bwrap(config)
     with tempfile.TemporaryDirectory(prefix="rnn-ag-check-") as tmp:
         work = Path(tmp) / "work"
         work.mkdir()
         os.chmod(tmp, 0o755)
-        result = run_sandboxed(config, limits, [config.python, "-I", "-c", "print('sandbox-ok')"], work)
+        try:
+            with bounded_workdir(work, limits):
+                result = run_sandboxed(config, limits,
+                                       [config.python, "-I", "-c", "print('sandbox-ok')"], work)
+        except SandboxUnavailable as exc:
+            raise SandboxUnavailable(
+                f"the sandbox did not run a trivial Python program: {exc}. Refusing to grade."
+            ) from None
     if result.returncode != 0 or "sandbox-ok" not in result.stdout:
         raise SandboxUnavailable(
             f"the sandbox did not run a trivial Python program (exit {result.returncode}): "

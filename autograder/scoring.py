@@ -13,6 +13,7 @@ visible tests do).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection, Mapping
 
 from autograder.assignment import HIDDEN_BLOCK, Assignment, ManualSpec, TestSpec, normalise
 from autograder.execution import Execution
@@ -20,7 +21,7 @@ from autograder.expected import ExpectedCall
 from autograder.matching import MatchResult
 from autograder.notebook import Notebook
 from autograder.plain import plain_grade
-from autograder.policy import reference_message
+from autograder.policy import REFERENCE_MODULE, course_pkg_message
 from autograder.untrusted import Record, load_arrays
 
 
@@ -84,10 +85,15 @@ def _stopped_message(execution: Execution, assignment: Assignment) -> str:
     return f"not run: the notebook stopped early (exit code {execution.sandbox.returncode}){where}"
 
 
+def _course_pkg_message(label: str, grade_id: str, users: Collection[str]) -> str:
+    module = users[grade_id] if isinstance(users, Mapping) else REFERENCE_MODULE
+    return course_pkg_message(label, module)
+
+
 def score_tests(
     assignment: Assignment,
     match: MatchResult,
-    reference_users: set[str],
+    reference_users: Collection[str],
     execution: Execution,
     expected: dict[str, list[ExpectedCall]],
 ) -> list[TestResult]:
@@ -96,7 +102,8 @@ def score_tests(
     Args:
         assignment: the template (points, which answer each test belongs to).
         match: the student's answers (missing ones score 0 with a message).
-        reference_users: grade_ids of answers that use ``course_pkg.reference``.
+        reference_users: grade_ids of answers that use ``course_pkg`` (a mapping gives the
+            module each one uses; a plain set means ``course_pkg.reference``).
         execution: the student's sandboxed run.
         expected: the instructor run's calls per test grade_id.
     """
@@ -126,7 +133,7 @@ def _plain_result(
     assignment: Assignment,
     spec: TestSpec,
     match: MatchResult,
-    reference_users: set[str],
+    reference_users: Collection[str],
     execution: Execution,
     status_cells: dict[int, dict],
 ) -> TestResult:
@@ -134,7 +141,7 @@ def _plain_result(
     answer = assignment.answer(spec.answer_id) if spec.answer_id else None
     cell = status_cells.get(spec.index)
     if answer is not None and answer.grade_id in reference_users:
-        score, message = 0.0, reference_message(answer.label)
+        score, message = 0.0, _course_pkg_message(answer.label, answer.grade_id, reference_users)
     elif cell is None:
         score, message = 0.0, _stopped_message(execution, assignment)
     else:
@@ -205,7 +212,7 @@ def _test_messages(
     assignment: Assignment,
     spec: TestSpec,
     match: MatchResult,
-    reference_users: set[str],
+    reference_users: Collection[str],
     execution: Execution,
     status_cells: dict[int, dict],
     got: list[Record],
@@ -213,7 +220,7 @@ def _test_messages(
 ) -> list[str]:
     answer = assignment.answer(spec.answer_id) if spec.answer_id else None
     if answer is not None and answer.grade_id in reference_users:
-        return [reference_message(answer.label)]
+        return [_course_pkg_message(answer.label, answer.grade_id, reference_users)]
     if answer is not None and match.answers[answer.grade_id].source is None:
         return [f"the answer cell {answer.grade_id!r} ({answer.label}) is missing from the submission"]
     messages: list[str] = []

@@ -1,7 +1,10 @@
 """Checks for the ``lstm_and_gru`` assignment.
 
 Every check builds float64 inputs from its parameters and seed with pure NumPy, so capture mode
-never needs :mod:`course_pkg.reference`; the expected outputs are computed with the reference,
+never needs :mod:`course_pkg.reference` -- except the inputs that hold forward values (the
+step cache of ``lstm_step_backward``, the states of ``gradient_norms``): nothing here computes
+them, they come in as data (:mod:`course_pkg.checks.inputs`, built by
+:mod:`course_pkg.forward_inputs`); the expected outputs are computed with the reference,
 imported inside the ``_ref_*`` functions (visible mode only). Keras is imported only inside
 :func:`run_peephole_cell`, when a peephole cell is checked.
 
@@ -45,6 +48,7 @@ from course_pkg.checks.core import (
     run_check,
     unpack_tuple,
 )
+from course_pkg.checks.inputs import data_inputs
 
 LSTM_GATES = ("i", "f", "c", "o")
 GRU_GATES = ("z", "r", "h")
@@ -65,31 +69,12 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
 def _lstm_weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray, ...]:
     # Scaled so that no gate saturates and every term of every gradient matters.
     W = rng.normal(scale=0.5, size=(D, 4 * H))
     U = rng.normal(scale=0.5, size=(H, 4 * H))
     b = rng.normal(scale=0.2, size=(4 * H,))
     return W, U, b
-
-
-def lstm_step_cache(
-    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray,
-    W: np.ndarray, U: np.ndarray, b: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """The documented LSTM step cache ``(x, h_prev, c_prev, W, U, b, i, f, g, o, c_next)``.
-
-    x (N, D), h_prev and c_prev (N, H), W (D, 4H), U (H, 4H), b (4H,); the gates i, f, g, o and
-    c_next are (N, H). This is the input of ``lstm_step_backward`` in the checks.
-    """
-    a_i, a_f, a_c, a_o = np.split(x @ W + h_prev @ U + b, 4, axis=1)
-    i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_c), _sigmoid(a_o)
-    c_next = f * c_prev + i * g
-    return (x, h_prev, c_prev, W, U, b, i, f, g, o, c_next)
 
 
 def _inputs_lstm_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
@@ -99,14 +84,6 @@ def _inputs_lstm_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
     c_prev = rng.normal(size=(p["N"], p["H"]))
     W, U, b = _lstm_weights(rng, p["D"], p["H"])
     return (x, h_prev, c_prev, W, U, b)
-
-
-def _inputs_lstm_step_backward(p: dict[str, Any]) -> tuple[Any, ...]:
-    cache = lstm_step_cache(*_inputs_lstm_step_forward(p))
-    rng = _rng(p["seed"] + 1)
-    dh_next = rng.normal(size=(p["N"], p["H"]))
-    dc_next = rng.normal(size=(p["N"], p["H"]))
-    return (dh_next, dc_next, cache)
 
 
 def _inputs_lstm_forward(p: dict[str, Any]) -> tuple[Any, ...]:
@@ -165,24 +142,8 @@ def make_rnn(
     return x, np.zeros((1, H)), W, U, np.zeros(H)
 
 
-def tanh_rnn_forward(
-    x: np.ndarray, h0: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray
-) -> np.ndarray:
-    """Hidden states h_1 .. h_T, shape (N, T, H), of h_t = tanh(x_t @ W + h_{t-1} @ U + b)."""
-    N, T, _ = x.shape
-    h = np.zeros((N, T, h0.shape[1]))
-    h_t = h0
-    for t in range(T):
-        h_t = np.tanh(x[:, t] @ W + h_t @ U + b)
-        h[:, t] = h_t
-    return h
-
-
-def _inputs_gradient_norms(p: dict[str, Any]) -> tuple[Any, ...]:
-    x, h0, W, U, b = make_rnn(float(p["rho"]), H=p["H"], D=p["D"], T=p["T"], seed=p["seed"])
-    x = np.repeat(x, p["N"], axis=0) + _rng(p["seed"] + 1).normal(size=(p["N"], p["T"], p["D"]))
-    h = tanh_rnn_forward(x, np.zeros((p["N"], p["H"])), W, U, b)
-    return (h, U)
+# The inputs of lstm_step_backward (a step cache) and gradient_norms (an RNN's states) hold
+# forward values: they come in as data, built by course_pkg.forward_inputs on the trusted side.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,7 +435,7 @@ lstm_step_backward = register(Check(
     output_names=("dx", "dh_prev", "dc_prev",
                   *(f"{g}_{k}" for g in ("dW", "dU", "db") for k in LSTM_GATES)),
     defaults={"N": 3, "D": 4, "H": 5, "seed": 0},
-    build_inputs=_inputs_lstm_step_backward,
+    build_inputs=data_inputs("lstm_step_backward"),
     unpack=_unpack_lstm_step_backward,
     reference=_ref_lstm_step_backward,
     hints={
@@ -558,7 +519,7 @@ _GRADIENT_NORMS = register(Check(
     name="gradient_norms",
     output_names=("norms",),
     defaults={"N": 1, "T": 8, "D": 3, "H": 6, "rho": 0.9, "seed": 0},
-    build_inputs=_inputs_gradient_norms,
+    build_inputs=data_inputs("gradient_norms"),
     unpack=lambda v: {"norms": v},
     reference=_ref_gradient_norms,
     hints={

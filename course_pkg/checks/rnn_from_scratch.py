@@ -2,7 +2,9 @@
 
 Each check builds float64 inputs from its parameters and seed with pure NumPy (so capture mode
 never needs :mod:`course_pkg.reference`) and computes the expected outputs with the reference,
-imported inside the ``_ref_*`` functions (visible mode only).
+imported inside the ``_ref_*`` functions (visible mode only). The backward checks' inputs hold
+a forward pass's step caches: nothing here computes them; they come in as data
+(:mod:`course_pkg.checks.inputs`, built by :mod:`course_pkg.forward_inputs`).
 
 The student-facing conventions they pin (stated again in the notebook):
 
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from course_pkg.checks.core import Check, OutputFormatError, register, unpack_tuple
+from course_pkg.checks.inputs import data_inputs
 
 # ---------------------------------------------------------------------------------------------
 # Deterministic inputs (pure NumPy; no reference)
@@ -44,12 +47,12 @@ def _weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray, ...]
     return W, U, b
 
 
-def _step_cache(
-    x: np.ndarray, h_prev: np.ndarray, W: np.ndarray, U: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """The documented step cache ``(x, h_prev, W, U, b, h_next)``: an input of the backward."""
-    h_next = np.tanh(x @ W + h_prev @ U + b)
-    return (x, h_prev, W, U, b, h_next)
+def _inputs_forward(p: dict[str, Any]) -> tuple[Any, ...]:
+    rng = _rng(p["seed"])
+    x = rng.normal(size=(p["N"], p["T"], p["D"]))
+    h0 = rng.normal(scale=0.5, size=(p["N"], p["H"]))
+    W, U, b = _weights(rng, p["D"], p["H"])
+    return (x, h0, W, U, b)
 
 
 def _inputs_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
@@ -60,30 +63,8 @@ def _inputs_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
     return (x, h_prev, W, U, b)
 
 
-def _inputs_step_backward(p: dict[str, Any]) -> tuple[Any, ...]:
-    x, h_prev, W, U, b = _inputs_step_forward(p)
-    dh_next = _rng(p["seed"] + 1).normal(size=(p["N"], p["H"]))
-    return (dh_next, _step_cache(x, h_prev, W, U, b))
-
-
-def _inputs_forward(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
-    x = rng.normal(size=(p["N"], p["T"], p["D"]))
-    h0 = rng.normal(scale=0.5, size=(p["N"], p["H"]))
-    W, U, b = _weights(rng, p["D"], p["H"])
-    return (x, h0, W, U, b)
-
-
-def _inputs_backward(p: dict[str, Any]) -> tuple[Any, ...]:
-    x, h0, W, U, b = _inputs_forward(p)
-    caches = []
-    h = h0
-    for t in range(p["T"]):
-        cache = _step_cache(x[:, t, :], h, W, U, b)
-        caches.append(cache)
-        h = cache[-1]
-    dh = _rng(p["seed"] + 1).normal(size=(p["N"], p["T"], p["H"]))
-    return (dh, caches)
+# The backward checks' inputs hold a forward pass's caches: they come in as data, built by
+# course_pkg.forward_inputs on the trusted side (see course_pkg.checks.inputs).
 
 
 def _inputs_clip(p: dict[str, Any]) -> tuple[Any, ...]:
@@ -194,7 +175,7 @@ rnn_step_backward = register(Check(
     name="rnn_step_backward",
     output_names=("dx", "dh_prev", "dW", "dU", "db"),
     defaults={"N": 3, "D": 4, "H": 5, "seed": 0},
-    build_inputs=_inputs_step_backward,
+    build_inputs=data_inputs("rnn_step_backward"),
     unpack=lambda v: unpack_tuple(
         v, ("dx", "dh_prev", "dW", "dU", "db"), check_name="rnn_step_backward"
     ),
@@ -229,7 +210,7 @@ rnn_backward = register(Check(
     name="rnn_backward",
     output_names=("dx", "dh0", "dW", "dU", "db"),
     defaults={"N": 2, "T": 4, "D": 3, "H": 5, "seed": 0},
-    build_inputs=_inputs_backward,
+    build_inputs=data_inputs("rnn_backward"),
     unpack=lambda v: unpack_tuple(v, ("dx", "dh0", "dW", "dU", "db"), check_name="rnn_backward"),
     reference=_ref_backward,
     hints={
