@@ -75,7 +75,8 @@ class Limits:
         memory_mb: resident memory of all processes together (swap included where possible).
         max_processes: processes and threads at once.
         max_file_mb: largest file the run may write (``RLIMIT_FSIZE``).
-        max_dir_mb: total size of the writable ``/submission`` folder.
+        max_dir_mb: total size of the writable ``/submission`` folder (the size of its tmpfs
+            under :func:`bounded_workdir`, deleted-but-open files included).
         tmp_mb: size of the ``/tmp`` tmpfs.
         max_output_chars: stdout/stderr kept from the run (the rest is dropped).
     """
@@ -128,7 +129,8 @@ class SandboxConfig:
 @dataclasses.dataclass(frozen=True)
 class SandboxResult:
     """What happened: exit ``returncode``, the ``killed`` reason (``"wall clock"``, ``"memory"``,
-    ``"disk"``) or None, ``pids_limit_hit``, ``seconds`` and truncated ``stdout``/``stderr``."""
+    ``"disk"``) or None, ``pids_limit_hit``, ``seconds``, truncated ``stdout``/``stderr``, and
+    ``disk_limit_hit``: the writable folder was full when the run was killed or ended."""
 
     returncode: int
     killed: str | None
@@ -137,6 +139,7 @@ class SandboxResult:
     stdout: str
     stderr: str
     peak_memory_mb: float | None
+    disk_limit_hit: bool = False
 
 
 def _is_root() -> bool:
@@ -537,6 +540,7 @@ def run_sandboxed(
             bwrap_status = _read_available(status_read)
             os.close(status_read)
         seconds = time.monotonic() - start
+        disk_limit_hit = killed == "disk" or _disk_full(workdir, limits.max_dir_mb, bounded)
         if killed is None and cgroups.oom_killed():
             killed = "memory"
         stderr = _tail(stderr_path, limits.max_output_chars)
@@ -553,6 +557,7 @@ def run_sandboxed(
             stdout=_tail(stdout_path, limits.max_output_chars),
             stderr=stderr,
             peak_memory_mb=cgroups.peak_mb() if not watch_rss else (peak or None),
+            disk_limit_hit=disk_limit_hit,
         )
     finally:
         cgroups.cleanup()
