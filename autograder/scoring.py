@@ -22,7 +22,7 @@ from autograder.matching import MatchResult
 from autograder.notebook import Notebook
 from autograder.plain import plain_grade
 from autograder.policy import REFERENCE_MODULE, course_pkg_message
-from autograder.untrusted import Record, load_arrays
+from autograder.untrusted import Record, Redactor, load_arrays
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,12 +157,9 @@ def withhold_hidden(text: str, assignment: Assignment) -> str:
     A plain test's message echoes what the run wrote (an exception's message, stderr), and code
     inside the sandbox can read the job it runs: a line of a hidden test never goes back out.
     """
-    hidden = {line.strip() for t in assignment.tests for block in HIDDEN_BLOCK.findall(t.source)
-              for line in block.splitlines() if len(line.strip()) > 3}
-    if not hidden:
-        return text
-    return "\n".join("[a line quoting a hidden test was withheld]"
-                     if any(h in line for h in hidden) else line for line in text.splitlines())
+    hidden = [line.strip() for t in assignment.tests for block in HIDDEN_BLOCK.findall(t.source)
+              for line in block.splitlines()]
+    return Redactor(hidden)(text) or ""
 
 
 def manual_results(assignment: Assignment, submission: Notebook, match: MatchResult | None,

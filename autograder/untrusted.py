@@ -37,7 +37,7 @@ MAX_TEXT = 2000
 MAX_RESULT_TEXT = 1100
 """A cell's displayed value (``text/plain``) kept from the runner's status: the runner caps it at
 1000 characters plus a truncation marker."""
-REDACTED = "[a line of a hidden test was removed]"
+REDACTED = "[a line quoting a hidden test was withheld]"
 _NPZ_NAME = re.compile(r"^[0-9]{1,9}\.npz$")
 _ARRAY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -52,7 +52,7 @@ class Redactor:
     Example:
         >>> r = Redactor(["check.f(f, seed=7)"])
         >>> r("ok\nleak: check.f(f,  seed=7)  \nbye")
-        'ok\n[a line of a hidden test was removed]\nbye'
+        'ok\n[a line quoting a hidden test was withheld]\nbye'
     """
 
     def __init__(self, hidden_lines: list[str] | tuple[str, ...] = ()) -> None:
