@@ -4,13 +4,15 @@ Examples::
 
     python -m autograder grade --assignment rnn_from_scratch submissions/ extra.zip --jobs 2
     python -m autograder lint --assignment rnn_from_scratch [--fix]
+    python -m autograder grade --assignment rnn_from_scratch submissions/ --scheduler tcp://10.0.0.5:8786
     python -m autograder release --assignment rnn_from_scratch
     python -m autograder check-sandbox
 
 Exit status: 0 when every submission has a report (broken submissions included), 2 for a usage
 error or a file that cannot be read or written, 3 when the sandbox cannot start (nothing is
 run), 4 when the assignment is broken (for ``release``: the source does not score full marks or
-the release scores more than zero), 1 for an internal error, 130 when interrupted. ``lint``: 0
+the release scores more than zero), 1 for an internal error, 130 when interrupted. ``grade``:
+10 the Dask scheduler cannot be used, 11 the gradebook cannot be opened or written. ``lint``: 0
 clean, 1 problems found. ``release``: 5 no source, 6 a source notebook is not valid JSON, 7 the
 source fails ``lint``, 8 nbgrader failed, 9 the release fails verification. Every error is one
 line on stderr, ``error: ...``, never a traceback.
@@ -48,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, default=2048, help="memory per submission, MB")
     g.add_argument("--max-processes", type=int, default=128, help="processes/threads per submission")
     g.add_argument("--bwrap", default="bwrap", help="bubblewrap executable")
+    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask distributed cluster instead of a local process pool")
+    g.add_argument("--scheduler-timeout", type=float, default=30.0,
+                   help="seconds to wait for the scheduler and a first worker (default: 30)")
+    g.add_argument("--progress", default="auto", choices=["auto", "bar", "lines", "none"],
+                   help="a bar on a terminal, one line per submission otherwise (default: auto)")
+    g.add_argument("--gradebook", nargs="?", const="", default=None, metavar="URL",
+                   help="record the grades in nbgrader's gradebook at this SQLAlchemy URL "
+                        "(no URL: sqlite:///OUT/gradebook.db)")
+    g.add_argument("--regrade-all", action="store_true",
+                   help="grade every submission again, even those unchanged since the last run into --out")
     r = sub.add_parser("release", help="generate the student release and check it scores 0 (source: full marks)")
     r.add_argument("--assignment", required=True)
     r.add_argument("--course-dir", default=None)
@@ -78,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
             return 2
         from autograder.grading import Settings, grade_all
+        from autograder.progress import Progress
+        from autograder.regrade import Manifest
 
         settings = Settings(
             out_dir=Path(args.out), jobs=args.jobs,
@@ -86,7 +101,27 @@ def main(argv: list[str] | None = None) -> int:
             cell_timeout=args.cell_timeout, sandbox=SandboxConfig(bwrap=args.bwrap),
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         )
-        reports = grade_all(args.assignment, args.paths, settings, args.course_dir)
+        dispatcher = None
+        if args.scheduler is not None:
+            from autograder.distributed import DaskDispatcher
+
+            dispatcher = DaskDispatcher(args.scheduler, args.scheduler_timeout)
+        url = None
+        if args.gradebook is not None:
+            from autograder.gradebook import check_gradebook, default_url
+
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            url = args.gradebook or default_url(Path(args.out))
+            check_gradebook(url)
+        manifest = Manifest(Path(args.out), regrade_all=args.regrade_all)
+        reports = grade_all(args.assignment, args.paths, settings, args.course_dir, dispatcher=dispatcher,
+                            observers=(Progress(args.progress), manifest), select=manifest.select)
+        if url is not None:
+            from autograder.gradebook import record_grades
+            from autograder.parts import load_parts
+
+            record_grades(url, load_parts(args.assignment, args.course_dir, settings.cache_dir), reports)
+            print(f"recorded {len(reports)} submission(s) in the gradebook {url}")
     except SandboxUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -96,6 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        from autograder.distributed import SchedulerUnavailable
+        from autograder.gradebook import GradebookError
+
+        if not isinstance(exc, (SchedulerUnavailable, GradebookError)):
+            print(f"error: internal error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+            return 1
+        print(f"error: {exc}", file=sys.stderr)
+        return 10 if isinstance(exc, SchedulerUnavailable) else 11
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -109,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     width = max((len(r.name) for r in reports), default=4)
     for r in sorted(reports, key=lambda r: r.name):
         print(f"{r.name:<{width}}  {r.score:>6g} / {r.max_score:g}  {r.status:<6}  {r.message}")
-    print(f"wrote {len(reports)} report(s) and {Path(args.out) / 'summary.csv'}")
+    print(f"wrote {len(reports)} report(s), {Path(args.out) / 'summary.csv'} and {Path(args.out) / 'summary.html'}")
     return 0
 
 

@@ -17,10 +17,13 @@ import dataclasses
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Protocol
 
 from autograder.assignment import Assignment
+from autograder.class_summary import write_class_summary
 from autograder.errors import SandboxUnavailable, SubmissionError
 from autograder.execution import execute
 from autograder.expected import ExpectedCall, compute_expected
@@ -165,6 +168,31 @@ def _message(tests: list[TestResult], max_score: float) -> str:
     return message
 
 
+def error_report(sub_name: str, ctx: _Context, message: str) -> SubmissionReport:
+    """The report of a submission that could not be graded at all (every test 0, ``message``)."""
+    return _error_report(sub_name, tuple(p.assignment for p in ctx.parts), message, 0.0)
+
+
+class Dispatcher(Protocol):
+    """Grades a batch somewhere else (e.g. :class:`autograder.distributed.DaskDispatcher`).
+
+    Called with the submissions, the grading context and ``done``; returns one report per
+    submission in the order given, having called ``done(report)`` once for each as it finished.
+    ``done`` writes the report (so a dispatcher never writes reports itself).
+    """
+
+    def __call__(self, subs: list[Submission], ctx: _Context,
+                 done: Callable[[SubmissionReport], None]) -> list[SubmissionReport]: ...
+
+
+class Observer(Protocol):
+    """Watches a batch (progress, regrade manifest): told the total, then each finished report."""
+
+    def start(self, total: int) -> None: ...
+
+    def finished(self, sub: Submission, report: SubmissionReport) -> None: ...
+
+
 def grade_submission(sub: Submission, ctx: _Context) -> SubmissionReport:
     """Grade one submission and write its reports (never raises except SandboxUnavailable)."""
     start = time.monotonic()
@@ -205,7 +233,9 @@ def grade_submission(sub: Submission, ctx: _Context) -> SubmissionReport:
     return report
 
 
-def _run_pool(subs: list[Submission], ctx: _Context, jobs: int) -> dict[str, SubmissionReport | BaseException]:
+def _run_pool(subs: list[Submission], ctx: _Context, jobs: int,
+              done: Callable[[Submission, SubmissionReport], None] = lambda s, r: None,
+              ) -> dict[str, SubmissionReport | BaseException]:
     out: dict[str, SubmissionReport | BaseException] = {}
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(grade_submission, s, ctx): s for s in subs}
@@ -214,6 +244,8 @@ def _run_pool(subs: list[Submission], ctx: _Context, jobs: int) -> dict[str, Sub
                 out[futures[fut].name] = fut.result()
             except BaseException as exc:  # noqa: BLE001 - sorted out by the caller
                 out[futures[fut].name] = exc
+            else:
+                done(futures[fut], out[futures[fut].name])
     return out
 
 
@@ -222,8 +254,17 @@ def grade_all(
     paths: list[str | Path],
     settings: Settings,
     course_dir: str | Path | None = None,
+    *,
+    dispatcher: Dispatcher | None = None,
+    observers: tuple[Observer, ...] = (),
+    select: Callable[[list[Submission], tuple[Assignment, ...]],
+                     tuple[list[Submission], list[SubmissionReport]]] | None = None,
 ) -> list[SubmissionReport]:
-    """Grade every submission found in ``paths``; write all reports and ``summary.csv``.
+    """Grade every submission found in ``paths``; write all reports, ``summary.csv`` and ``summary.html``.
+
+    ``dispatcher`` grades elsewhere (default: here, in a pool of ``settings.jobs`` processes);
+    ``observers`` are told the total and each finished report; ``select`` splits the submissions
+    into those to grade and the reports kept from an earlier run (see :mod:`autograder.regrade`).
 
     Raises:
         SandboxUnavailable: the sandbox cannot start (nothing is graded).
@@ -245,22 +286,45 @@ def grade_all(
             subs = collect_parts(list(paths), staging, assignment_name, [a.part for a in assignments])
         else:
             subs = collect_submissions(list(paths), staging)
-        if settings.jobs <= 1 or len(subs) <= 1:
-            reports = [grade_submission(s, ctx) for s in subs]
+        kept: list[SubmissionReport] = []
+        if select is not None:
+            subs, kept = select(subs, tuple(assignments))
+        by_name = {s.name: s for s in subs}
+        for obs in observers:
+            obs.start(len(subs))
+
+        def done(sub: Submission, report: SubmissionReport) -> None:
+            for obs in observers:
+                obs.finished(sub, report)
+
+        if dispatcher is not None:
+            def write(report: SubmissionReport) -> None:
+                write_submission(report, assignment.name, out_dir)
+                done(by_name[report.name], report)
+
+            reports = dispatcher(subs, ctx, write)
+        elif settings.jobs <= 1 or len(subs) <= 1:
+            reports = []
+            for s in subs:
+                reports.append(grade_submission(s, ctx))
+                done(s, reports[-1])
         else:
-            results = _run_pool(subs, ctx, min(settings.jobs, len(subs)))
+            results = _run_pool(subs, ctx, min(settings.jobs, len(subs)), done)
             reports = []
             for sub in subs:
                 result = results[sub.name]
                 if isinstance(result, BrokenProcessPool):  # retry alone: maybe another one broke it
-                    result = _run_pool([sub], ctx, 1)[sub.name]
+                    result = _run_pool([sub], ctx, 1, done)[sub.name]
                 if isinstance(result, SandboxUnavailable):
                     raise result
                 if isinstance(result, BaseException):
                     report = _error_report(sub.name, assignments,
                                            f"the grading process failed: {type(result).__name__}: {result}", 0.0)
                     write_submission(report, assignment.name, out_dir)
+                    done(sub, report)
                     result = report
                 reports.append(result)
+    reports = kept + reports
     write_summary(reports, out_dir)
+    write_class_summary(reports, assignment.name, ctx.max_score, out_dir)
     return reports

