@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,release,lint,check-sandbox}``.
+"""Command line: ``python -m autograder {grade,release,lint,gradescope,check-sandbox}``.
 
 Examples::
 
@@ -7,6 +7,7 @@ Examples::
     python -m autograder grade --assignment rnn_from_scratch submissions/ --scheduler tcp://10.0.0.5:8786
     python -m autograder release --assignment rnn_from_scratch
     python -m autograder check-sandbox
+    python -m autograder gradescope --assignment rnn_from_scratch --out bundle.zip
 
 Exit status: 0 when every submission has a report (broken submissions included), 2 for a usage
 error or a file that cannot be read or written, 3 when the sandbox cannot start (nothing is
@@ -68,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--assignment", required=True)
     lint.add_argument("--course-dir", default=None, help="course root holding source/ (default: assignments/)")
     lint.add_argument("--fix", action="store_true", help="fill the metadata from the markers (and the reverse)")
+    gs = sub.add_parser("gradescope", help="write a Gradescope autograder bundle (zip)")
+    gs.add_argument("--assignment", required=True)
+    gs.add_argument("--course-dir", default=None)
+    gs.add_argument("--out", default=None, help="the zip to write (default: ./<assignment>-gradescope.zip)")
     c = sub.add_parser("check-sandbox", help="check that the sandbox starts")
     c.add_argument("--bwrap", default="bwrap")
     return p
@@ -83,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "release":
             return _release(args)
+        if args.command == "gradescope":
+            from autograder.gradescope_bundle import build_bundle
+
+            out = build_bundle(args.assignment, args.out or f"{args.assignment}-gradescope.zip", args.course_dir)
+            print(f"wrote {out}")
+            return 0
         if args.command == "check-sandbox":
             check_sandbox(SandboxConfig(bwrap=args.bwrap))
             print("sandbox OK")
