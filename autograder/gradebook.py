@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 from autograder.assignment import Assignment
@@ -104,6 +105,30 @@ def _rows(gb, parts: tuple[Assignment, ...], a: str, student: str):  # noqa: ANN
     return grades, comments
 
 
+def _record(gb, parts: tuple[Assignment, ...], a: str, reports: list[SubmissionReport]) -> None:  # noqa: ANN001
+    from nbgrader.api import MissingEntry
+
+    gb.update_or_create_assignment(a)
+    for part in parts:
+        _cells(gb, part, a)
+    for report in reports:
+        gb.update_or_create_student(report.name)
+        gb.update_or_create_submission(a, report.name)
+        try:
+            grades, comments = _rows(gb, parts, a, report.name)
+        except MissingEntry:  # recorded before the assignment gained a cell: mirror it anew
+            gb.remove_submission(a, report.name)
+            gb.add_submission(a, report.name)
+            grades, comments = _rows(gb, parts, a, report.name)
+        scores = {t.name: t.score for t in report.tests}
+        for name, grade in grades:
+            grade.auto_score = float(scores.get(name, 0.0))
+            grade.needs_manual_grade = False
+        for comment in comments:
+            comment.auto_comment = report.message if report.status != "graded" else None
+        gb.db.commit()
+
+
 def record_grades(url: str, parts: tuple[Assignment, ...], reports: list[SubmissionReport],
                   course_id: str = "default_course") -> int:
     """Write the assignment (its notebooks ``parts``) and every report's scores into the gradebook.
@@ -114,31 +139,17 @@ def record_grades(url: str, parts: tuple[Assignment, ...], reports: list[Submiss
     Raises:
         GradebookError: the database cannot be opened or written.
     """
-    from nbgrader.api import InvalidEntry, MissingEntry
-    from sqlalchemy.exc import SQLAlchemyError
+    from nbgrader.api import InvalidEntry
+    from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
     a = parts[0].name
     gb = _open(url, course_id)
     try:
-        gb.update_or_create_assignment(a)
-        for part in parts:
-            _cells(gb, part, a)
-        for report in reports:
-            gb.update_or_create_student(report.name)
-            gb.update_or_create_submission(a, report.name)
-            try:
-                grades, comments = _rows(gb, parts, a, report.name)
-            except MissingEntry:  # recorded before the assignment gained a cell: mirror it anew
-                gb.remove_submission(a, report.name)
-                gb.add_submission(a, report.name)
-                grades, comments = _rows(gb, parts, a, report.name)
-            scores = {t.name: t.score for t in report.tests}
-            for name, grade in grades:
-                grade.auto_score = float(scores.get(name, 0.0))
-                grade.needs_manual_grade = False
-            for comment in comments:
-                comment.auto_comment = report.message if report.status != "graded" else None
-            gb.db.commit()
+        with warnings.catch_warnings():
+            # nbgrader's add_submission builds its rows in a way SQLAlchemy 2 warns about
+            # (SAWarning, "not in session"); the rows are written all the same.
+            warnings.simplefilter("ignore", SAWarning)
+            _record(gb, parts, a, reports)
     except (SQLAlchemyError, InvalidEntry) as exc:
         gb.db.rollback()
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

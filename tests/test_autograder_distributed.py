@@ -10,6 +10,7 @@ every submission still gets exactly one report, with the pool's score.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -26,7 +27,7 @@ from autograder.cli import main
 from autograder.distributed import DaskDispatcher
 from autograder.grading import Settings, grade_all
 from autograder.progress import Progress
-from test_autograder_cases import RELEASE, _load, _src, _write, full_solution, with_answer
+from test_autograder_cases import RELEASE, ROOT, _load, _src, _write, full_solution, with_answer
 
 pytestmark = pytest.mark.sandbox
 
@@ -204,3 +205,15 @@ def test_scheduler_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFix
                  "--progress", "none"]) == 5
     err = capsys.readouterr().err
     assert err.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:") and err.count("\n") == 1
+
+
+def test_dask_grades_a_several_notebook_submission_as_the_pool(scheduler: str, cache: Path, tmp_path: Path) -> None:
+    """nbgrader's ps1 (problem1 and problem2, a data file): each notebook travels as bytes."""
+    course = ROOT / "tests" / "fixtures" / "nbgrader" / "ps1"
+    student = course / "submitted" / "bitdiddle"
+    pool = grade_all("ps1", [student], Settings(out_dir=tmp_path / "pool", jobs=1, cache_dir=cache), course)
+    dask = grade_all("ps1", [student], Settings(out_dir=tmp_path / "dask", cache_dir=cache), course,
+                     dispatcher=DaskDispatcher(scheduler))
+    assert [dataclasses.replace(r, seconds=0) for r in dask] == [dataclasses.replace(r, seconds=0) for r in pool]
+    (report,) = dask
+    assert {t.part for t in report.tests} == {"problem1", "problem2"} and report.score == 1.5
