@@ -202,7 +202,7 @@ def test_scheduler_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFix
         "error: --scheduler must look like tcp://HOST:PORT, got '127.0.0.1:8786'\n"
     assert main(["grade", "--assignment", NAME, str(sub), "--out", str(tmp_path / "o"),
                  "--scheduler", f"tcp://127.0.0.1:{_free_port()}", "--scheduler-timeout", "1",
-                 "--progress", "none"]) == 5
+                 "--progress", "none"]) == 10
     err = capsys.readouterr().err
     assert err.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:") and err.count("\n") == 1
 

@@ -125,12 +125,12 @@ def test_postgresql_gradebook_holds_each_students_scores(graded, postgres: str,
 def test_gradebook_errors_are_one_line_before_any_grading(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     subs, out = _write(tmp_path, "alice", full_solution()), tmp_path / "out"
     assert main(["grade", "--assignment", NAME, str(subs), "--out", str(out), "--progress", "none",
-                 "--gradebook=grades.db"]) == 6
+                 "--gradebook=grades.db"]) == 11
     assert capsys.readouterr().err == \
         "error: --gradebook 'grades.db' is not a database URL (e.g. sqlite:///gradebook.db)\n"
     port = _free_port()
     assert main(["grade", "--assignment", NAME, str(subs), "--out", str(out), "--progress", "none",
-                 f"--gradebook=postgresql://postgres@127.0.0.1:{port}/gradebook"]) == 6
+                 f"--gradebook=postgresql://postgres@127.0.0.1:{port}/gradebook"]) == 11
     err = capsys.readouterr().err
     assert err.startswith(f"error: cannot open the gradebook postgresql://postgres@127.0.0.1:{port}/gradebook: ")
     assert err.count("\n") == 1
