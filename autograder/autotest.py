@@ -75,10 +75,10 @@ def expand_autotests(notebook: Path, data: bytes, course_dir: Path, cache_dir: P
     try:
         nb, _ = pre.preprocess(nb, {"metadata": {"path": str(notebook.parent.resolve())}})
     except Exception as exc:  # noqa: BLE001 - nbgrader raises bare Exceptions here
-        raise AssignmentError(
-            f"could not expand the AUTOTEST lines of {notebook.name} with nbgrader: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'a cell with an AUTOTEST line is not a graded test cell, or a snippet failed'}"
-        ) from None
+        why = str(exc).splitlines()[0] if str(exc) else (
+            "an AUTOTEST line sits outside a graded test cell, or a snippet failed")
+        raise AssignmentError(f"could not expand the AUTOTEST lines of {notebook.name} with "
+                              f"nbgrader: {type(exc).__name__}: {why}") from None
     finally:
         if env_before is not None:
             os.environ["COURSE_CHECK_CAPTURE_DIR"] = env_before

@@ -3,8 +3,8 @@
 Running the solution cells in capture mode records, per test cell, the check calls and their
 outputs; those are what a student's outputs are compared with. A test cell whose instructor run
 records no check call is a plain nbgrader test (an empty list here), scored as nbgrader scores
-it (:mod:`autograder.plain`); a source that never names ``course_pkg`` is not run at all. The run is cached under
-``<cache_dir>/<assignment>-<key>`` where ``key`` hashes the source notebook, the course's
+it (:mod:`autograder.plain`); a source that never names ``course_pkg`` is not run at all.
+The run is cached under ``<cache_dir>/<assignment>[-<notebook>]-<key>`` where ``key`` hashes the source notebook, the course's
 checks and the runner, so editing any of them recomputes it. The cache is read back with the
 same validation as a student's run.
 """
@@ -106,7 +106,9 @@ def compute_expected(
     if not uses_checks(assignment):  # a plain nbgrader notebook: nothing to record, no run
         return {t.grade_id: [] for t in assignment.tests}
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    label = assignment.name if assignment.part in ("", assignment.name) else f"{assignment.name}-{assignment.part}"
+    label = assignment.name
+    if assignment.part not in ("", assignment.name):
+        label += f"-{assignment.part}"
     final = cache_dir / f"{label}-{cache_key(assignment, config)}"
     if (final / "complete").is_file():
         return _read_expected(assignment, final / "capture")

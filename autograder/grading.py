@@ -6,7 +6,8 @@ in the sandbox -> score on the trusted side -> write ``results.json`` and ``feed
 An assignment of several notebooks grades each notebook of a submission as its own part (its
 own sandboxed run, tests named ``<part>: <grade_id>``); a missing or broken notebook scores 0
 for its part only. Every failure of one submission (a broken file, a hostile notebook, even a
-crashed worker process) becomes that submission's error report; the others are graded as if it were absent.
+crashed worker process) becomes that submission's error report; the others are graded as if
+it were absent.
 Only a sandbox that cannot start stops everything: grading then refuses to run.
 """
 
@@ -29,9 +30,9 @@ from autograder.execution import execute
 from autograder.expected import ExpectedCall, compute_expected
 from autograder.matching import match_submission
 from autograder.notebook import load_notebook
+from autograder.parts import collect_parts, load_parts
 from autograder.policy import course_pkg_use
 from autograder.rebuild import rebuild
-from autograder.parts import collect_parts, load_parts
 from autograder.reports import SubmissionReport, write_submission, write_summary
 from autograder.sandbox import Limits, SandboxConfig, check_sandbox
 from autograder.scoring import TestResult, manual_results, score_tests
@@ -227,7 +228,8 @@ def grade_submission(sub: Submission, ctx: _Context) -> SubmissionReport:
         report = _error_report(sub.name, assignments, f"could not grade this submission: {exc}",
                                time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001 - one submission never stops the others
-        report = _error_report(sub.name, assignments, f"internal error while grading: {type(exc).__name__}: {exc}",
+        report = _error_report(sub.name, assignments,
+                               f"internal error while grading: {type(exc).__name__}: {exc}",
                                time.monotonic() - start)
     write_submission(report, ctx.assignment.name, settings.out_dir)
     return report

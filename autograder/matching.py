@@ -9,8 +9,8 @@ only the first of three ways to find an answer:
 
 When several cells qualify the last one wins (students often copy a cell to try a variant;
 the later one is the one they ran last). Test cells are located the same way (metadata, then
-``# graded-test:`` marker, then a metadata-less cell with the released text) only to report that one was edited or deleted: the tests that run
-always come from the instructor source.
+``# graded-test:`` marker, then a metadata-less cell with the released text) only to report that
+one was edited or deleted: the tests that run always come from the instructor source.
 """
 
 from __future__ import annotations

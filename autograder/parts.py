@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from pathlib import Path
 
@@ -88,8 +89,6 @@ def load_parts(name: str, course_dir: str | Path | None = None,
                                 Path(cache_dir) if cache_dir is not None else default_cache_dir())
         part = parse_template(name, path, data)
         if data_files:
-            import hashlib
-
             h = hashlib.sha256(part.sha256.encode())
             for rel, host in data_files:
                 h.update(rel.encode())
