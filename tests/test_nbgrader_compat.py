@@ -1,12 +1,13 @@
 """Any nbgrader course: our per-notebook scores equal real ``nbgrader autograde``'s.
 
-Two assignments from nbgrader's own repository (tests/fixtures/nbgrader, BSD-3, see its README)
-in one throw-away course: the documentation's ``ps1`` (two notebooks, an image beside them,
-plain ``assert`` tests, manually graded answers and a task) and ``files``, made of nbgrader's
-test fixtures (AUTOTEST and HASHED AUTOTEST cells, hidden tests, a notebook that opens
-``data.txt`` by relative path, manually graded code and markdown cells). Real
-``nbgrader generate_assignment`` makes the release, one real ``nbgrader autograde`` call per
-assignment grades every student, and our grader grades the very same ``submitted/`` folder.
+Two assignments from nbgrader's own repository (tests/fixtures/nbgrader, BSD-3, see its README),
+each in its own throw-away course: the documentation's ``ps1`` (two notebooks, an image beside
+them, plain ``assert`` tests, manually graded answers and a task) and ``files``, made of
+nbgrader's test fixtures (AUTOTEST and HASHED AUTOTEST cells, hidden tests, manually graded code
+and markdown cells; nbgrader's notebook that opens ``data.txt`` is graded in
+test_nbgrader_compat_units.py). Real ``nbgrader generate_assignment`` makes the release, one real
+``nbgrader autograde`` call per assignment grades every student, and our grader grades the very
+same ``submitted/`` folder; the table of both scores is printed (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ FILES_SOURCES = {
     "autotest-hidden": "autotest-hidden.ipynb",
     "autotest-multi": "autotest-multi.ipynb",
     "hidden": "test-hidden-tests.ipynb",
-    "open_relative_file": "open_relative_file.ipynb",
     "p1": "submitted-unchanged.ipynb",
 }
 
@@ -126,8 +126,7 @@ def course(tmp_path_factory) -> dict:
     files.mkdir(parents=True)
     for part, fixture in FILES_SOURCES.items():
         shutil.copy2(APPS / fixture, files / f"{part}.ipynb")
-    for name in ("autotests.yml", "data.txt"):
-        shutil.copy2(APPS / name, files / name)
+    shutil.copy2(APPS / "autotests.yml", files / "autotests.yml")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         for line in pool.map(lambda a: _nbgrader(courses[a], "generate_assignment", a, "--force"), courses):
             print(line)
@@ -169,7 +168,7 @@ def course(tmp_path_factory) -> dict:
                "autotest-hidden": _read(APPS / "autotest-hidden-changed-right.ipynb"),
                "p1": _read(APPS / "submitted-changed.ipynb"), "hidden": fsrc["hidden"]}
     for student, nbs in {"unchanged": unchanged, "changed": changed}.items():
-        _submit(course, "files", student, nbs, (APPS / "data.txt",))
+        _submit(course, "files", student, nbs)
 
     # nbgrader autogrades each assignment in one call, both at once, while our grader grades
     # the same submitted/ folders
@@ -205,7 +204,7 @@ def test_colab_download_matches_the_unstripped_copy_where_nbgrader_gives_zero(co
 
 
 @pytest.mark.parametrize("student", ["unchanged", "changed"])
-def test_autotest_hidden_and_relative_file_fixtures_score_as_nbgrader(course, student):
+def test_autotest_hidden_and_manual_fixtures_score_as_nbgrader(course, student):
     assert course["ours"]["files"][student] == course["nbgrader"]["files"][student]
 
 
@@ -227,7 +226,6 @@ def test_autotest_fixtures_score_what_nbgrader_expects(course):
     changed, unchanged = course["ours"]["files"]["changed"], course["ours"]["files"]["unchanged"]
     assert [changed[f"autotest-{k}"] for k in ("simple", "hashed", "hidden", "multi")] == [1, 1, 1, 3]
     assert [unchanged[f"autotest-{k}"] for k in ("simple", "hashed", "hidden", "multi")] == [0, 0, 0, 0]
-    assert changed["open_relative_file"] == 10  # data.txt read by relative path in the sandbox
 
 
 def test_manually_graded_cells_are_pending_in_results_and_summary(course):

@@ -237,3 +237,21 @@ def test_a_plain_test_message_never_quotes_a_hidden_test_line(tmp_path):
     assert "the secret case" not in report.tests[0].output
     assert "withheld" in report.tests[0].output
     assert "the secret case" not in (tmp_path / "out" / "mallory" / "feedback.html").read_text()
+
+
+@pytest.mark.sandbox
+def test_nbgraders_open_relative_file_reads_data_txt_beside_it_in_the_sandbox(tmp_path):
+    from autograder.grading import Settings, grade_all
+
+    folder = tmp_path / "course" / "source" / "files"
+    folder.mkdir(parents=True)
+    shutil.copy2(FIXTURES / "apps" / "open_relative_file.ipynb", folder / "open_relative_file.ipynb")
+    shutil.copy2(FIXTURES / "apps" / "data.txt", folder / "data.txt")
+    settings = Settings(out_dir=tmp_path / "out", jobs=1, cache_dir=tmp_path / "cache")
+    [report] = grade_all("files", [FIXTURES / "apps" / "open_relative_file.ipynb"], settings,
+                         tmp_path / "course")
+    assert (report.score, report.max_score) == (10, 10)  # nbgrader autograde gives 10 too
+    (folder / "data.txt").write_text("one line\n")  # the data file decides: nbgrader gives 0
+    [report] = grade_all("files", [FIXTURES / "apps" / "open_relative_file.ipynb"], settings,
+                         tmp_path / "course")
+    assert report.score == 0 and "AssertionError" in report.tests[0].output
