@@ -8,7 +8,9 @@ same ``--submissions`` notebooks (30 by default) are graded
   generate_assignment`` there (outside the timing: it is done once per assignment);
 * by **our grader** with the local process pool, ``--jobs 2`` (``autograder.grading.grade_all``,
   each submission in its own bubblewrap sandbox), expected values computed beforehand (outside
-  the timing: they are computed once per assignment version and cached).
+  the timing: they are computed once per assignment version and cached);
+* with ``--scheduler tcp://HOST:PORT``, also by **our grader on that Dask cluster**
+  (``autograder.distributed.DaskDispatcher``, as ``grade --scheduler`` does), the same way.
 
 Submission ``k`` is the student release with a deterministic subset of the answers filled in from
 the instructor's solutions (the others keep the release's stub), so scores range over the whole
@@ -18,6 +20,7 @@ and fails (exit 1) when they are not. Results go to ``benchmarks/results/grading
 
     python -m benchmarks.grading_side_by_side                       # both assignments, 30 each
     python -m benchmarks.grading_side_by_side --assignments rnn_from_scratch --submissions 10
+    python -m benchmarks.grading_side_by_side --scheduler tcp://127.0.0.1:8786   # + a Dask column
 """
 
 from __future__ import annotations
@@ -107,19 +110,33 @@ def grade_with_nbgrader(name: str, notebooks: list[Path]) -> tuple[float, dict[s
     return seconds, scores
 
 
-def grade_with_pool(name: str, notebooks: list[Path], jobs: int) -> tuple[float, dict[str, float]]:
-    """Seconds of ``grade_all`` over the class on ``jobs`` processes (expected values cached
-    beforehand), and each student's score."""
+def grade_with_ours(name: str, notebooks: list[Path], jobs: int,
+                    scheduler: str | None = None) -> tuple[float, dict[str, float]]:
+    """Seconds of ``grade_all`` over the class on ``jobs`` local processes, or on the Dask
+    cluster at ``scheduler`` (expected values cached beforehand), and each student's score."""
     from autograder.grading import Settings, grade_all
 
-    with tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
+    dispatcher = None
+    if scheduler is not None:
+        from autograder.distributed import DaskDispatcher
+
+        dispatcher = DaskDispatcher(scheduler)
+    with tempfile.TemporaryDirectory(prefix="bench-ours-") as tmp:
         cache = Path(tmp) / "cache"
         grade_all(name, notebooks[:1], Settings(out_dir=Path(tmp) / "warm", jobs=1, cache_dir=cache), COURSE)
         start = time.perf_counter()
         reports = grade_all(name, notebooks, Settings(out_dir=Path(tmp) / "out", jobs=jobs, cache_dir=cache),
-                            COURSE)
+                            COURSE, dispatcher=dispatcher)
         seconds = time.perf_counter() - start
     return seconds, {r.name: r.score for r in reports}
+
+
+def _workers(scheduler: str) -> int:
+    """How many workers the Dask cluster at ``scheduler`` has now."""
+    from distributed import Client
+
+    with Client(scheduler, timeout=30, set_as_default=False) as client:
+        return len(client.scheduler_info()["workers"])
 
 
 def render(rows: list[dict]) -> str:
@@ -132,8 +149,8 @@ def render(rows: list[dict]) -> str:
         "submission by submission.",
         "",
         "| date | commit | machine | assignment | submissions | nbgrader autograde | ours, pool | "
-        "speed-up | ours per submission | scores identical |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "speed-up | ours per submission | ours, Dask | scores identical |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         m = r["machine"]
@@ -144,7 +161,9 @@ def render(rows: list[dict]) -> str:
                 f"{a['nbgrader_s']:.1f} s ({a['submissions'] / a['nbgrader_s']:.2f}/s) | "
                 f"{a['pool_s']:.1f} s ({a['submissions'] / a['pool_s']:.2f}/s, {a['jobs']} jobs) | "
                 f"{a['nbgrader_s'] / a['pool_s']:.1f}x | {a['pool_s'] / a['submissions']:.2f} s | "
-                f"{'yes' if a['identical'] else 'NO'} |")
+                + (f"{a['dask_s']:.1f} s ({a['submissions'] / a['dask_s']:.2f}/s, "
+                   f"{a['dask_workers']} workers) | " if a.get("dask_s") else "— | ")
+                + f"{'yes' if a['identical'] else 'NO'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -153,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignments", nargs="+", default=list(ASSIGNMENTS), choices=ASSIGNMENTS)
     parser.add_argument("--submissions", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=2, help="our pool's processes (default: 2)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="also grade on this Dask cluster (a column of its own)")
     args = parser.parse_args(argv)
     if args.submissions < 2 or args.jobs < 1:
         print("error: --submissions must be at least 2 and --jobs at least 1", file=sys.stderr)
@@ -164,14 +185,20 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
             notebooks = class_of(name, args.submissions, Path(tmp))
             nbgrader_s, theirs = grade_with_nbgrader(name, notebooks)
-            pool_s, ours = grade_with_pool(name, notebooks, args.jobs)
-        identical = theirs == ours
-        differ += [f"{name}/{s}: nbgrader {theirs.get(s)}, ours {ours.get(s)}"
-                   for s in sorted(set(theirs) | set(ours)) if theirs.get(s) != ours.get(s)]
-        measured.append({"name": name, "submissions": args.submissions, "jobs": args.jobs,
-                         "nbgrader_s": round(nbgrader_s, 2), "pool_s": round(pool_s, 2),
-                         "identical": identical, "scores": ours if identical else
-                         {"nbgrader": theirs, "ours": ours}})
+            pool_s, ours = grade_with_ours(name, notebooks, args.jobs)
+            dask_s, on_dask = (grade_with_ours(name, notebooks, args.jobs, args.scheduler)
+                               if args.scheduler else (None, ours))
+        identical = theirs == ours == on_dask
+        differ += [f"{name}/{s}: nbgrader {theirs.get(s)}, ours {ours.get(s)}, on Dask {on_dask.get(s)}"
+                   for s in sorted(set(theirs) | set(ours) | set(on_dask))
+                   if not theirs.get(s) == ours.get(s) == on_dask.get(s)]
+        entry = {"name": name, "submissions": args.submissions, "jobs": args.jobs,
+                 "nbgrader_s": round(nbgrader_s, 2), "pool_s": round(pool_s, 2),
+                 "identical": identical, "scores": ours if identical else
+                 {"nbgrader": theirs, "ours": ours, "on_dask": on_dask}}
+        if dask_s is not None:
+            entry.update(dask_s=round(dask_s, 2), dask_workers=_workers(args.scheduler))
+        measured.append(entry)
     commit, dirty = git_commit()
     row = {"date": dt.date.today().isoformat(), "commit": commit + ("+dirty" if dirty else ""),
            "machine": dataclasses.asdict(machine), "python": sys.version.split()[0],
