@@ -30,6 +30,7 @@ from pathlib import Path
 from autograder.assignment import HIDDEN_BLOCK
 from autograder.inputs import write_inputs
 from autograder.rebuild import RunCell
+from autograder.runner import START_FD_ENV
 from autograder.sandbox import (
     INSIDE_DIR,
     Limits,
@@ -49,6 +50,7 @@ from autograder.untrusted import (
 )
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,6 +147,7 @@ def execute(
                       **{f"{INSIDE_DIR}/{name}": host for name, host in data_files}},
             env={"COURSE_CHECK_CAPTURE_DIR": f"{INSIDE_DIR}/capture",
                  "COURSE_CHECK_INPUTS_DIR": "/grader/inputs"},
+            start_fd_env=START_FD_ENV,
         )
         _collect(work, out)
     redact = Redactor(hidden_lines(cells))

@@ -104,8 +104,23 @@ def _make_shell():
     return shell
 
 
+START_FD_ENV = "GRADER_START_FD"
+"""The grader's start pipe: the runner writes ``started`` there, then closes it, before anything
+else, so that the grader knows the sandbox started without trusting anything written later."""
+
+
+def _report_start() -> None:
+    fd = os.environ.pop(START_FD_ENV, None)
+    if fd is not None and fd.isdigit():
+        try:
+            os.write(int(fd), b"started\n")
+        finally:
+            os.close(int(fd))
+
+
 def main(job_path: str) -> int:
     """Run the job described in ``job_path``; return 0 when every cell was attempted."""
+    _report_start()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)

@@ -24,8 +24,10 @@ The sandbox (see DESIGN.md, "Sandbox"):
   watchdog, and captured stdout/stderr truncated.
 
 Whether the sandbox started is decided by bubblewrap itself, never by the run: bwrap reports
-the child it started on its ``--json-status-fd`` (a pipe only bwrap holds), so a program that
-exits 125 or writes "bwrap: ..." to stderr is just a program that failed. If bwrap is missing or
+the child it started on its ``--json-status-fd`` (a pipe only bwrap holds), and, with
+``start_fd_env``, the program writes a token to a pipe and closes it before it runs anything
+untrusted; a program that exits 125 or writes "bwrap: ..." to stderr after that is just a
+program that failed. If bwrap is missing or
 cannot start, :func:`check_sandbox` (and :func:`run_sandboxed`, when bwrap reports no child)
 raises :class:`SandboxUnavailable`: grading refuses to run student code unprotected.
 """
@@ -404,6 +406,7 @@ def run_sandboxed(
     *,
     ro_files: dict[str, Path] | None = None,
     env: dict[str, str] | None = None,
+    start_fd_env: str | None = None,
 ) -> SandboxResult:
     """Run ``argv`` in the sandbox with ``workdir`` bound writable at ``/submission``.
 
@@ -414,6 +417,11 @@ def run_sandboxed(
         workdir: a host folder, bound read-write at ``/submission`` (chowned to nobody as root).
         ro_files: ``{inside_path: host_path}`` extra read-only files (the runner, the job).
         env: extra environment variables; the environment is otherwise cleared.
+        start_fd_env: the program inside writes ``started`` to the file descriptor named by this
+            environment variable, and closes it, before it runs anything untrusted (the
+            runner does). Then a run that bwrap started but whose program never wrote the
+            token failed to start, whatever it printed; the token cannot be forged or withheld
+            by code that only runs after it.
 
     Raises:
         SandboxUnavailable: bwrap is missing or the sandbox failed to start.
@@ -465,6 +473,9 @@ def run_sandboxed(
             "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
             **(env or {}),
         }
+        token_read, token_write = os.pipe() if start_fd_env else (-1, -1)
+        if start_fd_env:
+            environment[start_fd_env] = str(token_write)
         env_args: list[str] = []
         for key, value in environment.items():
             env_args += ["--setenv", key, value]
@@ -505,12 +516,17 @@ def run_sandboxed(
             try:
                 proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                         start_new_session=True, preexec_fn=preexec, close_fds=True,
-                                        pass_fds=(status_write,))
+                                        pass_fds=tuple(fd for fd in (status_write, token_write)
+                                                       if fd >= 0))
             except OSError as exc:
-                os.close(status_read)
+                for fd in (status_read, token_read):
+                    if fd >= 0:
+                        os.close(fd)
                 raise SandboxUnavailable(f"cannot start the sandbox ({cmd[0]}): {exc}") from None
             finally:
-                os.close(status_write)
+                for fd in (status_write, token_write):
+                    if fd >= 0:
+                        os.close(fd)
             watch_rss = "memory" not in cgroups.dirs
             last_dir_check = 0.0
             peak = 0.0
@@ -539,14 +555,18 @@ def run_sandboxed(
                     break
             bwrap_status = _read_available(status_read)
             os.close(status_read)
+            token = b"started" if token_read < 0 else _read_available(token_read, 64)
+            if token_read >= 0:
+                os.close(token_read)
         seconds = time.monotonic() - start
         disk_limit_hit = killed == "disk" or _disk_full(workdir, limits.max_dir_mb, bounded)
         if killed is None and cgroups.oom_killed():
             killed = "memory"
         stderr = _tail(stderr_path, limits.max_output_chars)
-        if not _started(bwrap_status) and killed is None:
-            # bwrap never started the child: nothing of the run's own code was executed, so
-            # this stderr is the launcher's (unshare, the bind script, setpriv or bwrap).
+        if killed is None and (not _started(bwrap_status) or not token.startswith(b"started")):
+            # bwrap never started the child, or the program never reached its first line:
+            # nothing untrusted was executed, so this stderr is the launcher's (unshare, the
+            # bind script, setpriv, bwrap or the interpreter's start-up).
             raise SandboxUnavailable(
                 f"the sandbox failed to start (exit {proc.returncode}): {stderr.strip()[:2000]}")
         return SandboxResult(

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import HIDDEN_BLOCK
+from autograder.errors import SandboxUnavailable
 from autograder.grading import Settings, grade_all
 from autograder.sandbox import Limits, SandboxConfig, run_sandboxed
 from autograder.untrusted import REDACTED
@@ -276,6 +277,16 @@ def test_a_run_that_exits_125_with_bwrap_on_stderr_is_not_a_sandbox_failure(tmp_
     code = "import os; os.write(2, b'bwrap: Creating new namespace failed\\n'); os._exit(125)"
     r = run_sandboxed(config, Limits(wall_seconds=20), [config.python, "-I", "-c", code], work)
     assert r.returncode == 125 and r.stderr.startswith("bwrap: Creating new namespace failed")
+
+
+def test_a_run_whose_program_never_reported_its_start_is_a_sandbox_failure(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    config = SandboxConfig()
+    with pytest.raises(SandboxUnavailable, match=r"the sandbox failed to start \(exit 0\)"):
+        run_sandboxed(config, Limits(wall_seconds=20), [config.python, "-I", "-c", "pass"], work,
+                      start_fd_env="GRADER_START_FD")
 
 
 # 2 -------------------------------------------------------------------------------------------
