@@ -33,14 +33,10 @@ _build/html/.built:
 # Run every test; builds the book first when it has not been built yet. The Keras tests run
 # a second time on the JAX backend: the cells, the shared training loop, the application models
 # and every application recipe (test preset, two devices, kill and resume).
-# Both runs use TEST_JOBS pytest-xdist workers: the TensorFlow run hands out whole files
-# (a file's module fixtures are built once), the JAX run single tests.
-TEST_JOBS ?= 2
 test: setup _build/html/.built
-	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile
-	KERAS_BACKEND=jax $(BIN)/pytest -n $(TEST_JOBS) --dist load -m keras -p no:cacheprovider \
-	  tests/test_cells_*.py tests/test_training.py tests/test_models_applications.py \
-	  tests/test_recipes_applications.py
+	$(BIN)/pytest
+	KERAS_BACKEND=jax $(BIN)/pytest -m keras -p no:cacheprovider tests/test_cells_*.py \
+	  tests/test_training.py tests/test_models_applications.py tests/test_recipes_applications.py
 
 # Lint each source notebook (markers against nbgrader metadata), generate the student release
 # from it and check that the source scores full marks and the release scores zero.

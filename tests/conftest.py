@@ -36,15 +36,3 @@ def capture_dir(tmp_path, monkeypatch) -> Path:
     yield tmp_path
     capture.set_current_cell(None)
 
-
-#: Test files that take minutes, run first. ``make test`` runs the files two at a time
-#: (pytest-xdist, ``--dist loadfile``: a file's tests and its module fixtures stay on one worker);
-#: a long file started last would leave the other core idle while it finishes.
-LONGEST_FILES_FIRST = ("test_website.py", "test_recipes_applications.py", "test_autograder_cases.py",
-                       "test_colab.py", "test_sandbox.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Put the tests of :data:`LONGEST_FILES_FIRST` first, in that order (stable otherwise)."""
-    rank = {name: i for i, name in enumerate(LONGEST_FILES_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

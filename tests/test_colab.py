@@ -90,6 +90,17 @@ def test_has_gpu_asks_an_imported_tensorflow(monkeypatch):
     assert colab.has_gpu() is True
 
 
+@pytest.fixture(autouse=True)
+def restore_environment():
+    """``colab.setup`` writes os.environ (KERAS_BACKEND, TF_CPP_MIN_LOG_LEVEL); put it back after
+    each test, so that no later test's subprocess (a grader run, say) inherits ``jax``.
+    (``monkeypatch.delenv`` of an unset variable records nothing to undo.)"""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def test_setup_sets_tf_log_level_and_reports(monkeypatch):
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     monkeypatch.setattr(colab, "has_gpu", lambda: False)

@@ -21,8 +21,8 @@ CONFIG = SandboxConfig()
 ROOT = Path(__file__).resolve().parent.parent
 
 
-#: ``make test`` runs two pytest-xdist workers, and the other one may be running sandboxes of its
-#: own: a process belongs to this worker's runs when its environment names this worker (the bwrap
+#: Under pytest-xdist (``pytest -n 2``) another worker may be running sandboxes of its own: a
+#: process belongs to this worker's runs when its environment names this worker (the bwrap
 #: processes inherit the worker's environment; inside, ``run_python`` sets OWNER_VARIABLE).
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 OWNER_VARIABLE = "TEST_SANDBOX_OWNER"
