@@ -21,6 +21,7 @@ from autograder.cli import main
 from autograder.errors import SandboxUnavailable
 from autograder.grading import Settings, grade_all
 from autograder.sandbox import Limits, SandboxConfig
+from grading_results import by_name, result
 
 pytestmark = pytest.mark.sandbox
 
@@ -155,14 +156,6 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ])
     assert rc == 0
     return out
-
-
-def result(out: Path, name: str) -> dict:
-    return json.loads((out / name / "results.json").read_text())
-
-
-def by_name(res: dict) -> dict[str, dict]:
-    return {t["name"]: t for t in res["tests"]}
 
 
 def test_full_solution_scores_full_marks(graded: Path) -> None:

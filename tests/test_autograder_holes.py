@@ -28,6 +28,7 @@ from autograder.errors import SandboxUnavailable
 from autograder.grading import Settings, grade_all
 from autograder.sandbox import Limits, SandboxConfig, run_sandboxed
 from autograder.untrusted import REDACTED
+from grading_results import by_name, result
 
 pytestmark = pytest.mark.sandbox
 
@@ -240,14 +241,6 @@ def graded(tmp_path_factory: pytest.TempPathFactory, cache: Path) -> Path:
     reports = grade_all(NAME, [subs], settings, COURSE)
     assert len(reports) == len(GOOD) + len(HOSTILE)
     return out
-
-
-def result(out: Path, name: str) -> dict:
-    return json.loads((out / name / "results.json").read_text())
-
-
-def by_name(res: dict) -> dict[str, dict]:
-    return {t["name"]: t for t in res["tests"]}
 
 
 def test_good_submissions_between_hostile_ones_are_graded_as_if_alone(graded: Path) -> None:
