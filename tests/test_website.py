@@ -19,46 +19,21 @@ Screenshots of the home page and of the BPTT chapter land in ``<book root>/_buil
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import re
 import subprocess
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from book_toc import toc_pages
+from site_visits import (BOOK_ROOT, CHROMIUM, CHROMIUM_ARGS, DESKTOP,
+                         LAYOUT_SCREENSHOTS, PAGES, RAW_TEX, REPO, SCREENSHOT_PAGES, SCREENSHOTS,
+                         SITE, WIDTHS, LayoutReport, PageReport, PageVisit)
 
-REPO = Path(__file__).resolve().parents[1]
-BOOK_ROOT = Path(os.environ.get("COURSE_BOOK_ROOT", REPO)).resolve()
-SITE = BOOK_ROOT / "_build" / "html"
-SCREENSHOTS = BOOK_ROOT / "_build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 COLAB = "https://colab.research.google.com"
-SCREENSHOT_PAGES = {"book/intro": "home", "book/bptt": "bptt"}
 NBGRADER_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-# Raw TeX a reader must never see: delimiters MathJax should have consumed and common commands.
-RAW_TEX = re.compile(
-    r"\$\$|\\\(|\\\)|\\\[|\\\]|\$\s*\\[A-Za-z]"
-    r"|\\(?:frac|partial|sum|prod|mathbf|mathrm|begin|end|odot|tanh|sigma|top|left|right)\b"
-)
 
 
 def _expected_colab_url(root: Path, page: str) -> str:
@@ -74,9 +49,6 @@ def _expected_colab_url(root: Path, page: str) -> str:
     return f"{COLAB}/github/{org}/{repo}/blob/{branch}/{path}"
 
 
-PAGES = toc_pages(BOOK_ROOT)
-
-
 def _require_site() -> None:
     if not (SITE / "index.html").is_file():
         pytest.fail(
@@ -84,26 +56,6 @@ def _require_site() -> None:
             "(it builds _build/html with `jupyter-book build . --all -W -n --keep-going`).",
             pytrace=False,
         )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-@pytest.fixture(scope="module")
-def site_url() -> Iterator[str]:
-    """Base URL of ``_build/html`` served by ``http.server`` on a free localhost port."""
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -122,180 +74,10 @@ def browser(site_url: str) -> Iterator[object]:
             chromium.close()
 
 
-#: Chromium instances that open the pages at the same time (one per thread, each with its own
-#: Playwright): most of a page visit is waiting for MathJax, images and the theme's transitions.
-BROWSERS = 3
-
-
-def _visit_pages(site_url: str, visit: Callable[..., object], keys: list[tuple]) -> dict:
-    """``{key: visit(browser, site_url, *key)}`` for every key, BROWSERS pages at a time."""
-    from playwright.sync_api import sync_playwright
-
-    def one_browser(chunk: list[tuple]) -> list[tuple[tuple, object]]:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            try:
-                return [(key, visit(chromium, site_url, *key)) for key in chunk]
-            finally:
-                chromium.close()
-
-    chunks = [keys[i::BROWSERS] for i in range(BROWSERS)]
-    with ThreadPoolExecutor(max_workers=BROWSERS) as pool:
-        return {key: value for done in pool.map(one_browser, chunks) for key, value in done}
-
-
-@dataclass(repr=False)
-class PageReport:
-    """What one page looked like once loaded, typeset and settled."""
-
-    status: int
-    title: str
-    h1: str
-    text_length: int
-    math_sources: int
-    math_untypeset: list[str]
-    mathjax_containers: int
-    mathjax_errors: list[str]
-    mathjax_version: str | None
-    mathjax_script: str | None
-    raw_tex: list[str]
-    images: list[dict]
-    colab_links: list[str]
-    error_outputs: list[str]
-    unresolved_citations: list[str]
-    nav_links: list[str]
-    external_requests: list[str] = field(default_factory=list)
-    failed_requests: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-
-    def __repr__(self) -> str:  # short: pytest prints the fixture in every failure
-        return f"<PageReport {self.title!r}>"
-
-
-# Runs in the page once it has loaded: waits for MathJax's first typesetting pass and for every
-# image, then reports what a reader would see.
-_INSPECT_JS = r"""
-async () => {
-  const images = Array.from(document.images);
-  images.forEach((img) => { img.loading = "eager"; });
-  await Promise.all(images.map((img) => img.complete ? null :
-      new Promise((ok) => { img.addEventListener("load", ok); img.addEventListener("error", ok); })));
-  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
-    await window.MathJax.startup.promise;
-  }
-  const mathSources = Array.from(document.querySelectorAll(".math"));
-  // Text a reader sees outside code and typeset math.
-  const article = document.querySelector("article") || document.body;
-  const clone = article.cloneNode(true);
-  clone.querySelectorAll("pre, code, script, style, mjx-container, .cell_input, .cell_output")
-      .forEach((node) => node.remove());
-  const scripts = Array.from(document.scripts).map((s) => s.src).filter((s) => /mathjax/i.test(s));
-  const outputs = Array.from(document.querySelectorAll(
-      ".cell_output .stderr, .cell_output .traceback, .cell_output .error, " +
-      ".output.stderr, .output.traceback, .output.error"));
-  const tracebacks = Array.from(document.querySelectorAll(".cell_output"))
-      .filter((node) => /Traceback \(most recent call last\)/.test(node.innerText));
-  return {
-    title: document.title,
-    h1: (article.querySelector("h1") || {innerText: ""}).innerText,
-    text_length: article.innerText.trim().length,
-    math_sources: mathSources.length,
-    math_untypeset: mathSources.filter((node) => !node.querySelector("mjx-container"))
-        .map((node) => node.textContent.trim().slice(0, 80)),
-    mathjax_containers: document.querySelectorAll("mjx-container").length,
-    // TeX errors: MathJax shows parse errors as merror and, through its noundefined extension,
-    // undefined macros as red text holding the macro's name.
-    mathjax_errors: Array.from(document.querySelectorAll("mjx-merror"))
-        .map((node) => (node.getAttribute("data-mjx-error") || node.textContent).slice(0, 120))
-        .concat(Array.from(document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]'))
-        .map((node) => node.textContent).filter((text) => text.startsWith("\\"))
-        .map((text) => `undefined macro ${text}`)),
-    mathjax_version: window.MathJax ? (window.MathJax.version || null) : null,
-    mathjax_script: scripts.length ? scripts[0] : null,
-    raw_text: clone.innerText,
-    // Text set inside formulas (\text, \texttt): a backslash there is TeX MathJax did not take.
-    math_text_tex: Array.from(document.querySelectorAll("mjx-assistive-mml mtext"))
-        .map((node) => node.textContent).filter((text) => text.includes("\\")),
-    images: images.map((img) => ({src: img.currentSrc || img.src, complete: img.complete,
-                                  naturalWidth: img.naturalWidth})),
-    colab_links: Array.from(document.querySelectorAll("a[href]"))
-        .map((a) => a.href).filter((href) => href.includes("colab.research.google.com")),
-    error_outputs: outputs.concat(tracebacks).map((node) => node.innerText.slice(0, 200)),
-    unresolved_citations: Array.from(document.querySelectorAll("span.bibtex-citation"))
-        .filter((node) => !node.querySelector("a")).map((node) => node.outerHTML.slice(0, 120)),
-    nav_links: Array.from(document.querySelectorAll("nav a[href], .bd-sidebar a[href]"))
-        .map((a) => a.href),
-  };
-}
-"""
-
-
-def _inspect(browser: object, site_url: str, page_name: str, screenshot: Path | None) -> PageReport:
-    """Open ``page_name`` (a docname) in a fresh context and report what it shows."""
-    local = urlsplit(site_url).netloc
-    external: list[str] = []
-    failed: list[str] = []
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-
-        def route(route_obj: object) -> None:
-            url = route_obj.request.url
-            if urlsplit(url).netloc == local or url.startswith(("data:", "blob:", "about:")):
-                route_obj.continue_()
-            else:
-                external.append(url)
-                route_obj.abort()
-
-        page.route("**/*", route)
-        page.on("requestfailed", lambda req: failed.append(f"{req.url} ({req.failure})")
-                if urlsplit(req.url).netloc == local else None)
-        page.on("response", lambda resp: failed.append(f"{resp.url} (HTTP {resp.status})")
-                if resp.status >= 400 else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(f"console.error: {msg.text}")
-                if msg.type == "error" else None)
-        response = page.goto(f"{site_url}/{page_name}.html", wait_until="load", timeout=60_000)
-        data = page.evaluate(_INSPECT_JS)
-        page.wait_for_load_state("networkidle", timeout=30_000)
-        if screenshot is not None:
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
-    finally:
-        context.close()
-    raw_tex = sorted({m.group(0) for m in RAW_TEX.finditer(data.pop("raw_text"))})
-    raw_tex += sorted(set(data.pop("math_text_tex")))
-    return PageReport(
-        status=response.status if response else 0,
-        raw_tex=raw_tex,
-        external_requests=external,
-        failed_requests=failed,
-        page_errors=errors,
-        **data,
-    )
-
-
 @pytest.fixture(scope="module")
-def reports(request: pytest.FixtureRequest) -> dict[str, PageReport]:
-    """One report per page of ``_toc.yml``, opened once and shared by the per-check tests.
-
-    Empty when the site is not built: each test then fails (not errors) in ``_require_site``.
-    """
-    found: dict[str, PageReport] = {}
-    if not (SITE / "index.html").is_file():
-        return found
-    site_url = request.getfixturevalue("site_url")
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
-    built = [(name,) for name in PAGES if (SITE / f"{name}.html").is_file()]  # others fail
-
-    def visit(browser: object, url: str, name: str) -> PageReport:
-        shot = SCREENSHOTS / f"{SCREENSHOT_PAGES[name]}.png" if name in SCREENSHOT_PAGES else None
-        return _inspect(browser, url, name, shot)
-
-    found.update({key[0]: report for key, report in _visit_pages(site_url, visit, built).items()})
-    return found
+def reports(site_visits: dict[tuple[str, int], PageVisit]) -> dict[str, PageReport]:
+    """What each page of ``_toc.yml`` shows at DESKTOP width (from the session's visits)."""
+    return {name: visit.page for (name, width), visit in site_visits.items() if width == DESKTOP}
 
 
 def _report(reports: dict[str, PageReport], name: str) -> PageReport:
@@ -442,192 +224,13 @@ def _markers_in(path: Path) -> list[str]:
 
 # ---- layout at phone, tablet and desktop widths -------------------------------------------------
 
-WIDTHS = (390, 800, 1366)
-DESKTOP = 1366
-LAYOUT_SCREENSHOTS = {"book/intro": "home", "book/lstm": "lstm"}
-AXE = REPO / "tools" / "vendor" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SITE_SIZE_LIMIT = 15_000_000  # bytes: the whole _build/html (issue 6, section 8)
-
-# Runs once MathJax has typeset the page: what overflows, what is cut, what is a Tab stop.
-_LAYOUT_JS = r"""
-async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
-  await new Promise((ok) => setTimeout(ok, 400));  // scroll-tabstops.js settles after typesetting
-  const W = window.innerWidth;
-  const scrolls = (el) => el.scrollWidth > el.clientWidth + 1;
-  const text = (el) => (el.getAttribute("aria-label") || el.textContent || "").replace(/\s+/g, " ")
-      .trim().slice(0, 80);
-  const mathText = (el) => {
-    const mml = el.querySelector("mjx-assistive-mml");
-    return (mml ? mml.textContent : el.textContent).replace(/\s+/g, " ").trim().slice(0, 80);
-  };
-  const article = document.querySelector("article.bd-article") || document.body;
-  const wide = Array.from(article.querySelectorAll("*")).filter((el) => {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= W + 1) return false;
-    // inside a box that scrolls sideways it is reachable, not cut
-    for (let p = el.parentElement; p && p !== article; p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX;
-      if ((o === "auto" || o === "scroll" || o === "hidden") && p.getBoundingClientRect().right <= W + 1)
-        return false;
-    }
-    return true;
-  });
-  const displays = Array.from(document.querySelectorAll('mjx-container[display="true"]'));
-  const overlaps = [];
-  document.querySelectorAll("div.math").forEach((div) => {
-    const no = div.querySelector(".eqno");
-    const math = div.querySelector("mjx-container mjx-math");
-    if (!no || !math) return;
-    // the formula as seen: clipped to its container when the container scrolls
-    const a = no.getBoundingClientRect(), m = math.getBoundingClientRect();
-    const c = math.closest("mjx-container").getBoundingClientRect();
-    const b = {left: Math.max(m.left, c.left), right: Math.min(m.right, c.right),
-               top: m.top, bottom: m.bottom};
-    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom && b.top < a.bottom)
-      overlaps.push(mathText(div));
-  });
-  const tables = Array.from(article.querySelectorAll("table")).map((table) => {
-    const box = table.closest(".pst-scrollable-table-container") || table.parentElement;
-    const o = getComputedStyle(box).overflowX;
-    const first = table.querySelector("tr > :first-child");
-    return {text: text(table).slice(0, 40), wider: table.scrollWidth > box.clientWidth + 1,
-            scrollable: o === "auto" || o === "scroll",
-            first_column_fixed: !!first && getComputedStyle(first).position === "sticky"};
-  });
-  const tabMath = Array.from(document.querySelectorAll("mjx-container"))
-      .filter((el) => el.tabIndex >= 0 && !scrolls(el));
-  return {
-    scroll_width: document.documentElement.scrollWidth,
-    inner_width: W,
-    wide: wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}: ${text(el)}`),
-    equations_scrolling: displays.filter(scrolls).map(mathText),
-    equations_cut: displays.filter((el) => scrolls(el) &&
-        !["auto", "scroll"].includes(getComputedStyle(el).overflowX)).map(mathText),
-    equations_overlapping_number: overlaps,
-    code_scrolling: Array.from(document.querySelectorAll("div.highlight pre")).filter(scrolls)
-        .map((el) => text(el).slice(0, 60)),
-    outputs_scrolling: Array.from(document.querySelectorAll(".cell_output pre")).filter(scrolls)
-        .map((el) => text(el).slice(0, 60)),
-    tables: tables,
-    formula_tab_stops: tabMath.length,
-    // what scrolls sideways must be reachable with the keyboard (a Tab stop that arrows scroll)
-    scrolling_not_focusable: displays.filter((el) => scrolls(el) && el.tabIndex < 0)
-        .map(mathText),
-    formulas: document.querySelectorAll("mjx-container").length,
-    favicon: (document.querySelector('link[rel~="icon"]') || {href: null}).href,
-    index_links: Array.from(document.querySelectorAll('a[href*="genindex"], link[href*="genindex"]'))
-        .map((el) => el.getAttribute("href")),
-  };
-}
-"""
-
-# True when a link of the chapter list / of the page contents is on screen and not covered.
-_ON_SCREEN_JS = r"""
-(selector) => Array.from(document.querySelectorAll(selector)).some((el) => {
-  const r = el.getBoundingClientRect();
-  if (r.width === 0 || r.height === 0 || r.right <= 0 || r.left >= window.innerWidth ||
-      r.bottom <= 0 || r.top >= window.innerHeight) return false;
-  const style = getComputedStyle(el);
-  if (style.visibility === "hidden" || Number(style.opacity) === 0) return false;
-  const hit = document.elementFromPoint(r.left + Math.min(5, r.width / 2), r.top + r.height / 2);
-  return hit !== null && (hit === el || el.contains(hit) || hit.contains(el));
-})
-"""
-_CHAPTER_LINK = ".bd-sidebar-primary nav.bd-docs-nav a.reference"
-_CONTENTS_LINK = ".bd-sidebar-secondary nav a.nav-link"
-
-
-@dataclass(repr=False)
-class LayoutReport:
-    """One page at one viewport width: overflow, toggles, search field, errors."""
-
-    scroll_width: int
-    inner_width: int
-    wide: list[str]
-    equations_scrolling: list[str]
-    equations_cut: list[str]
-    equations_overlapping_number: list[str]
-    code_scrolling: list[str]
-    outputs_scrolling: list[str]
-    tables: list[dict]
-    formula_tab_stops: int
-    scrolling_not_focusable: list[str]
-    formulas: int
-    favicon: str | None
-    index_links: list[str]
-    has_contents: bool = False
-    sidebar_toggle: str = ""  # what clicking the sidebar toggle did, or why it failed
-    contents_toggle: str = ""
-    search_on_screen: bool | None = None
-    errors: list[str] = field(default_factory=list)
-
-    def __repr__(self) -> str:
-        return f"<LayoutReport {self.inner_width}px>"
-
-
-def _click_toggle(page: object, button: str, target: str, width: int) -> str:
-    """Click the visible ``button`` and report whether ``target`` links came on screen."""
-    toggles = page.locator(button)
-    visible = [i for i in range(toggles.count()) if toggles.nth(i).is_visible()]
-    if not visible:
-        return "no visible toggle"
-    before = page.evaluate(_ON_SCREEN_JS, target)
-    toggles.nth(visible[0]).click()
-    page.wait_for_timeout(700)  # the theme's slide-in transition
-    after = page.evaluate(_ON_SCREEN_JS, target)
-    if width >= 1200 and before:  # desktop: the sidebar is shown; the toggle hides it
-        ok = not after
-        toggles.nth(visible[0]).click()
-        page.wait_for_timeout(700)
-        return "ok" if ok and page.evaluate(_ON_SCREEN_JS, target) else (
-            f"desktop toggle: shown before={before}, after one click={after}")
-    return "ok" if after and not before else f"shown before click={before}, after click={after}"
-
-
-def _layout(browser: object, site_url: str, name: str, width: int) -> LayoutReport:
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    try:
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(f"console.error: {msg.text}")
-                if msg.type == "error" else None)
-        page.goto(f"{site_url}/{name}.html", wait_until="load", timeout=60_000)
-        data = page.evaluate(_LAYOUT_JS)
-        report = LayoutReport(errors=errors, **data)
-        stem = LAYOUT_SCREENSHOTS.get(name)
-        if stem and width in (390, DESKTOP):
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{stem}_{width}.png"))
-        report.has_contents = page.locator(_CONTENTS_LINK).count() > 0
-        if width >= 1200:
-            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            page.wait_for_timeout(300)
-            report.search_on_screen = page.evaluate(
-                _ON_SCREEN_JS, ".bd-sidebar-primary .search-button-field, input[type=search]")
-        report.sidebar_toggle = _click_toggle(page, ".primary-toggle", _CHAPTER_LINK, width)
-        if report.has_contents and width < 1200:
-            page.reload(wait_until="load")
-            report.contents_toggle = _click_toggle(page, ".secondary-toggle", _CONTENTS_LINK, width)
-    finally:
-        context.close()
-    return report
 
 
 @pytest.fixture(scope="module")
-def layouts(request: pytest.FixtureRequest) -> dict[tuple[str, int], LayoutReport]:
-    """One report per (page of ``_toc.yml``, width in WIDTHS)."""
-    found: dict[tuple[str, int], LayoutReport] = {}
-    if not (SITE / "index.html").is_file():
-        return found
-    site_url = request.getfixturevalue("site_url")
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
-    keys = [(name, width) for name in PAGES if (SITE / f"{name}.html").is_file()
-            for width in WIDTHS]
-    found.update(_visit_pages(site_url, _layout, keys))
-    return found
+def layouts(site_visits: dict[tuple[str, int], PageVisit]) -> dict[tuple[str, int], LayoutReport]:
+    """One layout report per (page of ``_toc.yml``, width in WIDTHS)."""
+    return {key: visit.layout for key, visit in site_visits.items()}
 
 
 def _layout_of(layouts: dict, name: str, width: int) -> LayoutReport:
@@ -781,46 +384,13 @@ def test_search_results_show_readable_snippets(site_url: str, browser: object) -
 
 # ---- accessibility: axe-core in light and dark themes -------------------------------------------
 
-def _axe(browser: object, site_url: str, name: str, mode: str) -> list[dict]:
-    """axe-core's critical and serious WCAG 2.1 A/AA violations on ``name`` in ``mode``."""
-    assert AXE.is_file(), f"{AXE} is missing: run `make setup` (tools/setup.sh vendors axe-core)"
-    context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
-    try:
-        page = context.new_page()
-        page.add_init_script(
-            f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
-        page.goto(f"{site_url}/{name}.html", wait_until="load", timeout=60_000)
-        page.evaluate("async () => { if (window.MathJax && MathJax.startup) "
-                      "await MathJax.startup.promise; }")
-        page.wait_for_timeout(400)
-        assert page.evaluate("document.documentElement.dataset.theme") == mode
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-            AXE_TAGS)
-    finally:
-        context.close()
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5], "count": len(v["nodes"])}
-        for v in result["violations"] if v["impact"] in ("critical", "serious")
-    ]
-
-
 @pytest.fixture(scope="module")
-def axe_reports(request: pytest.FixtureRequest) -> dict[tuple[str, str], list[dict]]:
-    found: dict[tuple[str, str], list[dict]] = {}
-    if not (SITE / "index.html").is_file():
-        return found
-    site_url = request.getfixturevalue("site_url")
-    keys = [(name, mode) for name in PAGES if (SITE / f"{name}.html").is_file()
-            for mode in ("light", "dark")]
-    found.update(_visit_pages(site_url, _axe, keys))
-    return found
+def axe_reports(site_visits: dict[tuple[str, int], PageVisit]) -> dict[tuple[str, str], list[dict]]:
+    """axe-core's critical and serious violations per (page, theme), at DESKTOP width."""
+    return {(name, mode): violations for (name, width), visit in site_visits.items()
+            if width == DESKTOP for mode, violations in visit.axe.items()}
 
 
-@pytest.mark.book
-@pytest.mark.browser
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_critical_or_serious_violation(axe_reports: dict, name: str,

@@ -20,11 +20,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from test_website import PAGES, SITE, _require_site, browser, site_url  # noqa: F401 - fixtures
+from site_visits import DESKTOP, PAGES, SITE, PageVisit
+from test_website import _require_site
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
-VIEWPORT = {"width": 1366, "height": 900}
 MIN_TEXT_PX = 9.0
 SVG_NS = "{http://www.w3.org/2000/svg}"
 FONT_SIZE = re.compile(r"font-size:\s*([0-9.]+)(px|pt)?")
@@ -57,34 +57,6 @@ class Figure:
     @property
     def label(self) -> str:
         return self.number or self.figure_id or Path(urlsplit(self.src).path).name[:16]
-
-
-_FIGURES_JS = r"""
-async () => {
-  const article = document.querySelector("article.bd-article") || document.querySelector("article");
-  const images = Array.from(article.querySelectorAll("img"));
-  images.forEach((img) => { img.loading = "eager"; });
-  await Promise.all(images.map((img) => img.complete ? null :
-      new Promise((ok) => { img.addEventListener("load", ok); img.addEventListener("error", ok); })));
-  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
-    await window.MathJax.startup.promise;
-  }
-  return images.map((img) => {
-    const figure = img.closest("figure");
-    const caption = figure ? figure.querySelector("figcaption") : null;
-    const number = caption ? caption.querySelector(".caption-number") : null;
-    const text = caption ? caption.querySelector(".caption-text") : null;
-    return {
-      src: img.currentSrc || img.src,
-      alt: img.getAttribute("alt") || "",
-      number: number ? number.innerText.trim() : "",
-      caption: text ? text.innerText.trim() : (caption ? caption.innerText.trim() : ""),
-      figure_id: figure ? (figure.id || "") : "",
-      rendered_width: img.getBoundingClientRect().width,
-    };
-  });
-}
-"""
 
 
 def _font_sizes(svg_text: str) -> tuple[float, list[tuple[float, str]]]:
@@ -126,30 +98,21 @@ def _site_file(src: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def figures(request: pytest.FixtureRequest) -> dict[str, list[Figure]]:
-    """Every page's article images at 1366 px, with the smallest text of each SVG."""
+def figures(site_visits: dict[tuple[str, int], PageVisit]) -> dict[str, list[Figure]]:
+    """Every page's article images at 1366 px (from the session's visits), with the smallest
+    text of each SVG."""
     found: dict[str, list[Figure]] = {}
-    if not (SITE / "index.html").is_file():
-        return found
-    url = request.getfixturevalue("site_url")
-    chromium = request.getfixturevalue("browser")
-    context = chromium.new_context(viewport=VIEWPORT)
-    try:
-        page = context.new_page()
-        for name in PAGES:
-            if not (SITE / f"{name}.html").is_file():
-                continue
-            page.goto(f"{url}/{name}.html", wait_until="load", timeout=60_000)
-            items = [Figure(page=name, **item) for item in page.evaluate(_FIGURES_JS)]
-            for item in items:
-                path = _site_file(item.src)
-                if path.suffix == ".svg":
-                    item.svg_width, sizes = _font_sizes(path.read_text())
-                    if sizes:
-                        item.smallest_size, item.smallest_text = sizes[0]
-            found[name] = items
-    finally:
-        context.close()
+    for (name, width), visit in site_visits.items():
+        if width != DESKTOP:
+            continue
+        items = [Figure(page=name, **item) for item in visit.figures]
+        for item in items:
+            path = _site_file(item.src)
+            if path.suffix == ".svg":
+                item.svg_width, sizes = _font_sizes(path.read_text())
+                if sizes:
+                    item.smallest_size, item.smallest_text = sizes[0]
+        found[name] = items
     return found
 
 
