@@ -29,6 +29,7 @@ from pathlib import Path
 
 from autograder.assignment import HIDDEN_BLOCK
 from autograder.inputs import write_inputs
+from autograder.prefork import WarmUnavailable, warm_sandbox
 from autograder.rebuild import RunCell
 from autograder.runner import START_FD_ENV
 from autograder.sandbox import (
@@ -106,6 +107,12 @@ def _collect(work: Path, out: Path) -> None:
             _copy_regular(capture / name, out / "capture" / name, MAX_NPZ_BYTES)
 
 
+def _write_inputs(cells: list[RunCell], inputs: Path) -> None:
+    write_inputs(cells, inputs)
+    for path in (inputs, *inputs.iterdir()):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
 def execute(
     cells: list[RunCell],
     scratch: Path,
@@ -113,10 +120,14 @@ def execute(
     limits: Limits,
     cell_timeout: float,
     data_files: tuple[tuple[str, Path], ...] = (),
+    preload: tuple[str, ...] | None = None,
 ) -> Execution:
     """Run ``cells`` in the sandbox with capture mode on; ``scratch`` must be an empty folder.
 
     ``data_files`` are ``(name, host path)`` pairs bound read-only at ``/submission/<name>``.
+    With ``preload`` (module names), the run is a child forked from this process's pre-warmed
+    sandbox that imported them (:mod:`autograder.prefork`); a zygote that cannot start means a
+    cold run. Without, a sandbox of its own is started for the run.
     """
     scratch = Path(scratch)
     work = scratch / "work"
@@ -129,27 +140,34 @@ def execute(
         "cell_timeout": cell_timeout,
         "max_output_chars": min(limits.max_output_chars, 20000),
     }
-    job_path = scratch / "job.json"
-    job_path.write_text(json.dumps(job))
-    os.chmod(job_path, 0o644)
-    inputs = scratch / "inputs"
-    write_inputs(cells, inputs)
-    for path in (inputs, *inputs.iterdir()):
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    env = {"COURSE_CHECK_CAPTURE_DIR": f"{INSIDE_DIR}/capture",
+           "COURSE_CHECK_INPUTS_DIR": "/grader/inputs"}
     out = scratch / "out"
-    with bounded_workdir(work, limits):
-        result = run_sandboxed(
-            config, limits,
-            [config.python, "-I", "-B", "/grader/runner.py", "/grader/job.json"],
-            work,
-            ro_files={"/grader/runner.py": RUNNER, "/grader/job.json": job_path,
-                      "/grader/inputs": inputs,
-                      **{f"{INSIDE_DIR}/{name}": host for name, host in data_files}},
-            env={"COURSE_CHECK_CAPTURE_DIR": f"{INSIDE_DIR}/capture",
-                 "COURSE_CHECK_INPUTS_DIR": "/grader/inputs"},
-            start_fd_env=START_FD_ENV,
-        )
-        _collect(work, out)
+    result = None
+    if preload is not None:
+        try:
+            result = warm_sandbox(config, limits, preload, data_files, env).run(
+                json.dumps(job), lambda folder: _write_inputs(cells, folder),
+                lambda folder: _collect(folder, out))
+        except WarmUnavailable:
+            shutil.rmtree(out, ignore_errors=True)
+    if result is None:
+        job_path = scratch / "job.json"
+        job_path.write_text(json.dumps(job))
+        os.chmod(job_path, 0o644)
+        inputs = scratch / "inputs"
+        _write_inputs(cells, inputs)
+        with bounded_workdir(work, limits):
+            result = run_sandboxed(
+                config, limits,
+                [config.python, "-I", "-B", "/grader/runner.py", "/grader/job.json"],
+                work,
+                ro_files={"/grader/runner.py": RUNNER, "/grader/job.json": job_path,
+                          "/grader/inputs": inputs,
+                          **{f"{INSIDE_DIR}/{name}": host for name, host in data_files}},
+                env=env, start_fd_env=START_FD_ENV,
+            )
+            _collect(work, out)
     redact = Redactor(hidden_lines(cells))
     result = dataclasses.replace(result, stdout=redact(result.stdout), stderr=redact(result.stderr))
     capture = out / "capture"

@@ -32,6 +32,7 @@ from autograder.matching import match_submission
 from autograder.notebook import load_notebook
 from autograder.parts import collect_parts, load_parts
 from autograder.policy import course_pkg_use
+from autograder.prefork import close_all, notebook_imports
 from autograder.rebuild import rebuild
 from autograder.reports import SubmissionReport, write_submission, write_summary
 from autograder.sandbox import Limits, SandboxConfig, check_sandbox
@@ -50,6 +51,9 @@ class Settings:
         cell_timeout: seconds one cell may run before it is interrupted.
         sandbox: bubblewrap configuration.
         cache_dir: expected-values cache (None: the default under ~/.cache).
+        prefork: run each submission in a child forked from a pre-warmed sandbox that already
+            imported what the assignment's notebooks import (:mod:`autograder.prefork`);
+            False: a sandbox and an interpreter of its own per submission.
     """
 
     out_dir: Path = Path("grading_output")
@@ -58,6 +62,7 @@ class Settings:
     cell_timeout: float = 120.0
     sandbox: SandboxConfig = SandboxConfig()
     cache_dir: Path | None = None
+    prefork: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +137,10 @@ def _grade_notebook(sub: Submission, part: _Part, settings: Settings) -> tuple[l
         and (module := course_pkg_use(match.answers[spec.grade_id].source or "")) is not None
     }
     with tempfile.TemporaryDirectory(prefix="rnn-ag-run-") as tmp:
+        preload = (notebook_imports([c.source for c in a.notebook.code_cells()])
+                   if settings.prefork else None)
         execution = execute(rebuild(a, match), Path(tmp) / "run", settings.sandbox,
-                            settings.limits, settings.cell_timeout, a.data_files)
+                            settings.limits, settings.cell_timeout, a.data_files, preload)
         tests = score_tests(a, match, reference_users, execution, part.expected)
     tests += manual_results(a, notebook, match, part.released_cells)
     killed = execution.sandbox.killed
@@ -307,9 +314,12 @@ def grade_all(
             reports = dispatcher(subs, ctx, write)
         elif settings.jobs <= 1 or len(subs) <= 1:
             reports = []
-            for s in subs:
-                reports.append(grade_submission(s, ctx))
-                done(s, reports[-1])
+            try:
+                for s in subs:
+                    reports.append(grade_submission(s, ctx))
+                    done(s, reports[-1])
+            finally:
+                close_all()  # this process's warm sandboxes end with the batch
         else:
             results = _run_pool(subs, ctx, min(settings.jobs, len(subs)), done)
             reports = []

@@ -118,6 +118,13 @@ def _report_start() -> None:
             os.close(int(fd))
 
 
+def preload() -> None:
+    """Import what every job needs (the pre-warmed zygote calls this once, before forking)."""
+    import course_pkg.checks.capture  # noqa: F401
+    import IPython.core.interactiveshell  # noqa: F401
+    import traitlets.config  # noqa: F401
+
+
 def main(job_path: str) -> int:
     """Run the job described in ``job_path``; return 0 when every cell was attempted."""
     _report_start()

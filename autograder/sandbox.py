@@ -195,6 +195,53 @@ class _Cgroups:
         for path in self.dirs.values():
             (path / "cgroup.procs").write_text(str(os.getpid()))
 
+    def set_memory_limit(self, limit: int) -> None:
+        """Set the memory (and, where accounted, memory+swap) limit to ``limit`` bytes."""
+        if "memory" not in self.dirs:
+            return
+        files = ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]  # raising: swap first
+        for order in (files, files[::-1]):
+            try:
+                for name in order:
+                    path = self.dirs["memory"] / name
+                    if path.exists():
+                        path.write_text(str(limit))
+                return
+            except OSError:
+                continue
+
+    def set_pids_limit(self, count: int) -> None:
+        if "pids" in self.dirs:
+            (self.dirs["pids"] / "pids.max").write_text(str(count))
+
+    def tasks(self) -> list[int]:
+        """Every thread in the pids cgroup (or, without one, the memory cgroup)."""
+        for controller in ("pids", "memory"):
+            if controller in self.dirs:
+                return [int(x) for x in self._read(controller, "tasks").split()]
+        return []
+
+    def oom_kills(self) -> int:
+        """How many processes the kernel has killed for the memory limit so far."""
+        for line in self._read("memory", "memory.oom_control").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+        return 0
+
+    def pids_events(self) -> int:
+        """How many times a fork failed at the pids limit so far."""
+        for line in self._read("pids", "pids.events").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "max" and value.strip().isdigit():
+                return int(value)
+        return 0
+
+    def reset_peak(self) -> None:
+        """Start the peak memory count (``max_usage_in_bytes``) again from the present usage."""
+        with contextlib.suppress(KeyError, OSError):
+            (self.dirs["memory"] / "memory.max_usage_in_bytes").write_text("0")
+
     def pids(self) -> set[int]:
         found: set[int] = set()
         for path in self.dirs.values():
@@ -226,11 +273,7 @@ class _Cgroups:
         return int(value) / 2**20 if value.isdigit() else None
 
     def pids_limit_hit(self) -> bool:
-        for line in self._read("pids", "pids.events").splitlines():
-            key, _, value = line.partition(" ")
-            if key == "max" and value.strip().isdigit() and int(value) > 0:
-                return True
-        return False
+        return self.pids_events() > 0
 
     def kill_all(self) -> None:
         for _ in range(50):
@@ -398,6 +441,93 @@ def _read_available(fd: int, limit: int = 1 << 16) -> bytes:
     return b"".join(chunks)
 
 
+def launch_command(config: SandboxConfig, limits: Limits, argv: list[str], workdir: Path,
+                   stage_root: Path, *, bwrap: str, ro_files: dict[str, Path] | None,
+                   env: dict[str, str], status_fd: int) -> list[str]:
+    """The command line that starts ``argv`` in the sandbox (see :func:`run_sandboxed`).
+
+    ``stage_root`` is an empty host folder that lives as long as the run (as root, the bind
+    sources are staged there); ``env`` is added to the sandbox's fixed environment;
+    ``status_fd`` is the write end of bwrap's ``--json-status-fd`` pipe.
+    """
+    root = _is_root()
+    os.chmod(stage_root, 0o755)
+    mask = stage_root / "package_mask.py"
+    mask.write_text(PACKAGE_MASK)
+    os.chmod(mask, 0o644)
+    pkg = config.package_dir()
+    binds: list[tuple[Path, str, bool]] = [
+        (config.base_prefix.resolve(), str(config.base_prefix), False),
+        (config.python_prefix.resolve(), str(config.python_prefix), False),
+        (pkg, str(pkg), False),
+        (workdir, INSIDE_DIR, True),
+    ]
+    for inside, host in (ro_files or {}).items():
+        binds.append((Path(host).resolve(), inside, False))
+    stage_pairs: list[str] = []
+    bind_args: list[str] = []
+    for i, (host, inside, writable) in enumerate(binds):
+        source = host
+        if root:
+            source = stage_root / f"b{i}"
+            if host.is_dir():
+                source.mkdir()
+            else:
+                source.touch()
+            stage_pairs += [str(host), str(source)]
+        if host == pkg:
+            bind_args += _package_view(pkg, source, mask)
+            continue
+        bind_args += ["--bind" if writable else "--ro-bind", str(source), inside]
+    if root:
+        os.chown(workdir, NOBODY, NOBODY)
+    environment = {
+        "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython", "KERAS_HOME": "/tmp/keras",
+        "TF_CPP_MIN_LOG_LEVEL": "2", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+        # TensorFlow sizes its thread pools by core count and ignores OMP_NUM_THREADS:
+        # on a many-core grader that alone would exceed the process limit.
+        "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+        **env,
+    }
+    env_args: list[str] = []
+    for key, value in environment.items():
+        env_args += ["--setenv", key, value]
+    bwrap_cmd = [
+        bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+        "--json-status-fd", str(status_fd),
+        "--clearenv", *env_args, *_system_binds(),
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
+        *bind_args, "--remount-ro", "/", "--chdir", INSIDE_DIR, "--", *argv,
+    ]
+    if not root:
+        return bwrap_cmd
+    script = ('n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; '
+              'shift 2; n=$((n-1)); done; exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script,
+            "sh", str(len(stage_pairs) // 2), *stage_pairs,
+            "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *bwrap_cmd]
+
+
+def limits_preexec(cgroups: "_Cgroups", limits: Limits, max_processes: int):  # noqa: ANN201
+    """The ``preexec_fn`` that puts the launched sandbox in ``cgroups`` and sets its rlimits
+    (``max_processes`` is the ``RLIMIT_NPROC`` used when there is no pids cgroup)."""
+    use_nproc = "pids" not in cgroups.dirs
+
+    def preexec() -> None:
+        cgroups.join()
+        fsize = limits.max_file_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if use_nproc:
+            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+
+    return preexec
+
+
 def run_sandboxed(
     config: SandboxConfig,
     limits: Limits,
@@ -428,85 +558,18 @@ def run_sandboxed(
     """
     bwrap = resolve_bwrap(config)
     workdir = Path(workdir).resolve()
-    root = _is_root()
     stage_root = Path(tempfile.mkdtemp(prefix="rnn-ag-stage-"))
     out_dir = Path(tempfile.mkdtemp(prefix="rnn-ag-out-"))
     cgroups = _Cgroups(limits, config.use_cgroups)
     try:
-        os.chmod(stage_root, 0o755)
-        mask = stage_root / "package_mask.py"
-        mask.write_text(PACKAGE_MASK)
-        os.chmod(mask, 0o644)
-        pkg = config.package_dir()
-        binds: list[tuple[Path, str, bool]] = [
-            (config.base_prefix.resolve(), str(config.base_prefix), False),
-            (config.python_prefix.resolve(), str(config.python_prefix), False),
-            (pkg, str(pkg), False),
-            (workdir, INSIDE_DIR, True),
-        ]
-        for inside, host in (ro_files or {}).items():
-            binds.append((Path(host).resolve(), inside, False))
-        stage_pairs: list[str] = []
-        bind_args: list[str] = []
-        for i, (host, inside, writable) in enumerate(binds):
-            source = host
-            if root:
-                source = stage_root / f"b{i}"
-                if host.is_dir():
-                    source.mkdir()
-                else:
-                    source.touch()
-                stage_pairs += [str(host), str(source)]
-            if host == pkg:
-                bind_args += _package_view(pkg, source, mask)
-                continue
-            bind_args += ["--bind" if writable else "--ro-bind", str(source), inside]
-        if root:
-            os.chown(workdir, NOBODY, NOBODY)
-        environment = {
-            "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython", "KERAS_HOME": "/tmp/keras",
-            "TF_CPP_MIN_LOG_LEVEL": "2", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-            # TensorFlow sizes its thread pools by core count and ignores OMP_NUM_THREADS:
-            # on a many-core grader that alone would exceed the process limit.
-            "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-            **(env or {}),
-        }
+        environment = dict(env or {})
         token_read, token_write = os.pipe() if start_fd_env else (-1, -1)
         if start_fd_env:
             environment[start_fd_env] = str(token_write)
-        env_args: list[str] = []
-        for key, value in environment.items():
-            env_args += ["--setenv", key, value]
         status_read, status_write = os.pipe()
-        bwrap_cmd = [
-            bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
-            "--json-status-fd", str(status_write),
-            "--clearenv", *env_args, *_system_binds(),
-            "--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
-            *bind_args, "--remount-ro", "/", "--chdir", INSIDE_DIR, "--", *argv,
-        ]
-        if root:
-            script = ('n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; '
-                      'shift 2; n=$((n-1)); done; exec "$@"')
-            cmd = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script,
-                   "sh", str(len(stage_pairs) // 2), *stage_pairs,
-                   "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *bwrap_cmd]
-        else:
-            cmd = bwrap_cmd
-        use_nproc = "pids" not in cgroups.dirs
-
-        def preexec() -> None:
-            cgroups.join()
-            fsize = limits.max_file_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if use_nproc:
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
-
+        cmd = launch_command(config, limits, argv, workdir, stage_root, bwrap=bwrap,
+                             ro_files=ro_files, env=environment, status_fd=status_write)
+        preexec = limits_preexec(cgroups, limits, limits.max_processes)
         stdout_path, stderr_path = out_dir / "stdout", out_dir / "stderr"
         start = time.monotonic()
         killed: str | None = None
