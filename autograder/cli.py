@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, default=2048, help="memory per submission, MB")
     g.add_argument("--max-processes", type=int, default=128, help="processes/threads per submission")
     g.add_argument("--bwrap", default="bwrap", help="bubblewrap executable")
+    g.add_argument("--no-prefork", action="store_true",
+                   help="a new sandbox and interpreter per submission instead of a child forked "
+                        "from a pre-warmed one (slower; the same reports)")
     g.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="grade on this Dask distributed cluster instead of a local process pool")
     g.add_argument("--scheduler-timeout", type=float, default=30.0,
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                           max_processes=args.max_processes),
             cell_timeout=args.cell_timeout, sandbox=SandboxConfig(bwrap=args.bwrap),
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            prefork=not args.no_prefork,
         )
         dispatcher = None
         if args.scheduler is not None:

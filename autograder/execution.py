@@ -51,6 +51,8 @@ from autograder.untrusted import (
 )
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
+RUN_ENV = {"COURSE_CHECK_CAPTURE_DIR": f"{INSIDE_DIR}/capture", "COURSE_CHECK_INPUTS_DIR": "/grader/inputs"}
+"""The environment a run adds to the sandbox's: where the checks write records, read inputs."""
 
 
 
@@ -140,8 +142,7 @@ def execute(
         "cell_timeout": cell_timeout,
         "max_output_chars": min(limits.max_output_chars, 20000),
     }
-    env = {"COURSE_CHECK_CAPTURE_DIR": f"{INSIDE_DIR}/capture",
-           "COURSE_CHECK_INPUTS_DIR": "/grader/inputs"}
+    env = RUN_ENV
     out = scratch / "out"
     result = None
     if preload is not None:

@@ -125,6 +125,7 @@ class WarmSandbox:
         self._proc: subprocess.Popen | None = None
         self._stack = contextlib.ExitStack()
         self.starts = 0
+        self.threads = 0
 
     @property
     def alive(self) -> bool:
@@ -142,7 +143,10 @@ class WarmSandbox:
 
     def _start(self) -> None:
         bwrap = resolve_bwrap(self.config)
-        self._home = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="rnn-ag-warm-")))
+        # plain folders removed by the stack, after the unmount (a TemporaryDirectory's own
+        # finaliser could run first at interpreter exit, on a still-mounted folder)
+        self._home = Path(tempfile.mkdtemp(prefix="rnn-ag-warm-"))
+        self._stack.callback(shutil.rmtree, self._home, ignore_errors=True)
         os.chmod(self._home, 0o755)
         self.workdir.mkdir()
         self.grader_dir.mkdir()
@@ -155,7 +159,8 @@ class WarmSandbox:
             self.limits, memory_mb=self.limits.memory_mb + STARTUP_MB,
             max_processes=self.limits.max_processes + EXTRA_TASKS), self.config.use_cgroups)
         self._stack.callback(self._cgroups.cleanup)
-        stage = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="rnn-ag-stage-")))
+        stage = Path(tempfile.mkdtemp(prefix="rnn-ag-stage-"))
+        self._stack.callback(shutil.rmtree, stage, ignore_errors=True)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
         self._stack.callback(ours.close)
@@ -192,6 +197,7 @@ class WarmSandbox:
                 raise SandboxUnavailable(f"the sandbox failed to start: {log_tail}")
             raise WarmUnavailable(f"the pre-warmed interpreter did not start: {reply or log_tail}")
         self._data_names = {name for name, _ in self.data_files}
+        self.threads = int(reply.split()[1])  # the zygote's threads when it was ready (1)
         cg = self._cgroups
         if "memory" in cg.dirs:
             base = int(cg._read("memory", "memory.usage_in_bytes").strip() or 0)

@@ -93,10 +93,9 @@ raise RuntimeError("escape attempts: " + (", ".join(leaks) or "none succeeded"))
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Grade every case in one CLI run (jobs=2) and return the output folder."""
+def submissions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every case as a file (or archive) in one folder."""
     subs = tmp_path_factory.mktemp("subs")
-    out = tmp_path_factory.mktemp("out")
     solution = full_solution()
     _write(subs, "full_solution", solution)
     _write(subs, "blank_release", _load(RELEASE))
@@ -149,13 +148,44 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         zf.writestr("notes.txt", "not a notebook")
     assert backward  # the source really has a rnn_backward answer
     assert forward
+    return subs
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The expected-values cache shared by the module's grading runs."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, submissions: Path, cache: Path) -> Path:
+    """Grade every case in one CLI run (jobs=2, each submission in a child forked from a
+    pre-warmed sandbox) and return the output folder."""
+    subs = submissions
+    out = tmp_path_factory.mktemp("out")
     rc = main([
         "grade", "--assignment", NAME, "--course-dir", str(COURSE), "--out", str(out),
         "--jobs", "2", "--timeout", "20", "--cell-timeout", "4", "--memory-mb", "512",
-        "--cache-dir", str(tmp_path_factory.mktemp("cache")), str(subs),
+        "--cache-dir", str(cache), str(subs),
     ])
     assert rc == 0
     return out
+
+
+#: Cases graded again with a new sandbox and interpreter each (``--no-prefork``): the solution,
+#: wrong answers, an answer that uses the reference, and one killed for memory.
+COLD_CASES = ("full_solution", "blank_release", "wrong_dU_no_sum", "uses_reference", "memory_hog")
+
+
+def test_a_cold_sandbox_per_submission_gives_the_same_reports(
+        submissions: Path, graded: Path, cache: Path, tmp_path: Path) -> None:
+    settings = Settings(out_dir=tmp_path / "cold", jobs=1, limits=Limits(wall_seconds=20, memory_mb=512),
+                        cell_timeout=4, cache_dir=cache, prefork=False)
+    grade_all(NAME, [submissions / f"{name}.ipynb" for name in COLD_CASES], settings, COURSE)
+    for name in COLD_CASES:
+        warm, cold = result(graded, name), result(tmp_path / "cold", name)
+        assert warm.pop("execution_time") > 0 and cold.pop("execution_time") > 0
+        assert warm == cold, name
 
 
 def test_full_solution_scores_full_marks(graded: Path) -> None:
