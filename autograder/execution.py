@@ -28,7 +28,7 @@ import stat
 from pathlib import Path
 
 from autograder.assignment import HIDDEN_BLOCK
-from autograder.inputs import write_inputs
+from autograder.inputs import planned_calls, write_inputs
 from autograder.prefork import WarmUnavailable, warm_sandbox
 from autograder.rebuild import RunCell
 from autograder.runner import START_FD_ENV
@@ -148,7 +148,7 @@ def execute(
     if preload is not None:
         try:
             result = warm_sandbox(config, limits, preload, data_files, env).run(
-                json.dumps(job), lambda folder: _write_inputs(cells, folder),
+                json.dumps(job), repr(planned_calls(cells)), lambda folder: _write_inputs(cells, folder),
                 lambda folder: _collect(folder, out))
         except WarmUnavailable:
             shutil.rmtree(out, ignore_errors=True)

@@ -188,6 +188,7 @@ class WarmSandbox:
             theirs.close()
         self._stack.callback(self._kill)
         self.starts += 1
+        self._inputs_key: str | None = None
         reply = self._receive(READY_SECONDS)
         if reply is None or not reply.startswith("ready"):
             started = _started(_read_available(status_read))
@@ -249,12 +250,14 @@ class WarmSandbox:
                     path.unlink()
         return set(os.listdir(self.workdir)) <= self._data_names
 
-    def run(self, job: str, write_inputs: Callable[[Path], None],
+    def run(self, job: str, inputs_key: str, write_inputs: Callable[[Path], None],
             collect: Callable[[Path], None]) -> SandboxResult:
         """Run one job (the runner's JSON, see :mod:`autograder.runner`) in a forked child.
 
-        ``write_inputs(folder)`` fills the folder bound at ``/grader/inputs``; ``collect(workdir)``
-        copies what the grader keeps out of the writable folder before it is emptied.
+        ``write_inputs(folder)`` fills the folder bound at ``/grader/inputs`` (read-only inside)
+        unless the previous job's ``inputs_key`` was the same (then its folder is kept: the
+        inputs are a function of the key); ``collect(workdir)`` copies what the grader keeps
+        out of the writable folder before it is emptied.
 
         Raises:
             SandboxUnavailable: the sandbox cannot start.
@@ -265,10 +268,11 @@ class WarmSandbox:
             self._start()
         limits, cg = self.limits, self._cgroups
         inputs = self.grader_dir / "inputs"
-        shutil.rmtree(inputs, ignore_errors=True)
-        write_inputs(inputs)
-        for path in (inputs, *inputs.iterdir()):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        if inputs_key != self._inputs_key or not inputs.is_dir():
+            self._inputs_key = None
+            shutil.rmtree(inputs, ignore_errors=True)
+            write_inputs(inputs)
+            self._inputs_key = inputs_key
         job_file = self.grader_dir / "job.json"
         job_file.write_text(job)
         os.chmod(job_file, 0o644)

@@ -77,7 +77,13 @@ def _on_alarm(signum, frame):  # noqa: ANN001 - signal handler signature
     raise CellTimeout("the cell ran longer than the per-cell time limit")
 
 
+_SHELL = None
+"""The shell :func:`preload` made (a pre-warmed zygote forks with it; each child uses its copy)."""
+
+
 def _make_shell():
+    if _SHELL is not None:
+        return _SHELL
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -119,10 +125,12 @@ def _report_start() -> None:
 
 
 def preload() -> None:
-    """Import what every job needs (the pre-warmed zygote calls this once, before forking)."""
+    """Import what every job needs and make the shell (the pre-warmed zygote calls this once,
+    before forking; a cold run does the same at its start)."""
+    global _SHELL
     import course_pkg.checks.capture  # noqa: F401
-    import IPython.core.interactiveshell  # noqa: F401
-    import traitlets.config  # noqa: F401
+
+    _SHELL = _make_shell()
 
 
 def main(job_path: str) -> int:

@@ -26,8 +26,9 @@ The child (one per job):
    started survives it, and its ``/tmp``, shared memory and IPC objects go with it;
 4. the runner's process drops every capability (it runs as the sandbox user with no
    privilege, as a cold run does), re-seeds the random generators the zygote imported, and
-   runs :func:`runner.main` on the job; the interpreter then exits normally (``atexit``
-   handlers run, as in a cold run).
+   runs :func:`runner.main` on the job with the shell the zygote made
+   (:func:`runner.preload`); then its ``atexit`` handlers run, as at a cold run's exit, and
+   the process ends.
 
 Nothing here is trusted beyond what a cold run is: the grader reads only the zygote's own
 ``ready``/``forked``/``exit`` replies, the status file and the capture records, as before.
@@ -36,6 +37,7 @@ This file imports only the standard library (and, by the runner, IPython and cou
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import importlib
 import importlib.util
@@ -186,7 +188,16 @@ def main(argv: list[str]) -> int:
     job_path = serve(control, runner, tmp_mb)
     if job_path is None:
         return 0
-    return runner.main(job_path)
+    code = runner.main(job_path)
+    # the job's exit: its atexit handlers run as at a normal exit, then the process ends without
+    # tearing the zygote's modules down one by one (nothing else would see it)
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()  # waits for the job's non-daemon threads, as a normal exit does
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
