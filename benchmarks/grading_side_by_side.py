@@ -21,11 +21,14 @@ and fails (exit 1) when they are not. Results go to ``benchmarks/results/grading
     python -m benchmarks.grading_side_by_side                       # both assignments, 30 each
     python -m benchmarks.grading_side_by_side --assignments rnn_from_scratch --submissions 10
     python -m benchmarks.grading_side_by_side --scheduler tcp://127.0.0.1:8786   # + a Dask column
+    python -m benchmarks.grading_side_by_side --scheduler local    # + a Dask column, on a cluster
+                                                                   # of 2 workers started here
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -131,6 +134,42 @@ def grade_with_ours(name: str, notebooks: list[Path], jobs: int,
     return seconds, {r.name: r.score for r in reports}
 
 
+@contextlib.contextmanager
+def local_cluster(workers: int):
+    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (one thread each) on
+    127.0.0.1, started from this environment; yields the scheduler's address."""
+    import socket
+
+    from distributed import Client
+
+    dask = Path(sys.executable).parent / "dask"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
+        procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--no-dashboard"], cwd=tmp, start_new_session=True,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        procs += [subprocess.Popen([str(dask), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                    "--no-dashboard", "--local-directory", f"{tmp}/w{i}"], cwd=tmp,
+                                   start_new_session=True, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL) for i in range(workers)]
+        try:
+            with Client(address, timeout=120, set_as_default=False) as client:
+                client.wait_for_workers(workers, timeout=120)
+            yield address
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+            for proc in reversed(procs):
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
 def _workers(scheduler: str) -> int:
     """How many workers the Dask cluster at ``scheduler`` has now."""
     from distributed import Client
@@ -173,12 +212,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=2, help="our pool's processes (default: 2)")
     parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                        help="also grade on this Dask cluster (a column of its own)")
+                        help="also grade on this Dask cluster (a column of its own); 'local': on "
+                             "a cluster of --jobs workers started on 127.0.0.1 for the run")
     args = parser.parse_args(argv)
     if args.submissions < 2 or args.jobs < 1:
         print("error: --submissions must be at least 2 and --jobs at least 1", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with contextlib.ExitStack() as stack:
+        if args.scheduler == "local":
+            args.scheduler = stack.enter_context(local_cluster(args.jobs))
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     machine = describe_machine()
     measured, differ = [], []
     for name in args.assignments:
