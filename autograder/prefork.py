@@ -79,6 +79,30 @@ set to what it holds plus ``limits.memory_mb``)."""
 KEPT_SANDBOXES = 4
 
 
+HOME_PREFIX = "rnn-ag-warm-"
+
+
+def _remove_orphans() -> None:
+    """Unmount and remove the folders of warm sandboxes whose grading process is gone (one
+    killed with SIGKILL, e.g. a Dask worker, cannot clean up after itself)."""
+    for home in Path(tempfile.gettempdir()).glob(f"{HOME_PREFIX}*-*"):
+        pid = home.name[len(HOME_PREFIX):].split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its owner is alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        work = home / "work"
+        if os.path.ismount(work):
+            subprocess.run(["umount", "--lazy", str(work)], capture_output=True, check=False)
+        if not os.path.ismount(work):
+            shutil.rmtree(home, ignore_errors=True)
+
+
 class WarmUnavailable(RuntimeError):
     """The zygote did not come up (or refused a job): grade this submission cold instead."""
 
@@ -145,7 +169,8 @@ class WarmSandbox:
         bwrap = resolve_bwrap(self.config)
         # plain folders removed by the stack, after the unmount (a TemporaryDirectory's own
         # finaliser could run first at interpreter exit, on a still-mounted folder)
-        self._home = Path(tempfile.mkdtemp(prefix="rnn-ag-warm-"))
+        _remove_orphans()
+        self._home = Path(tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{os.getpid()}-"))
         self._stack.callback(shutil.rmtree, self._home, ignore_errors=True)
         os.chmod(self._home, 0o755)
         self.workdir.mkdir()
