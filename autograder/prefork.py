@@ -150,6 +150,7 @@ class WarmSandbox:
         self._stack = contextlib.ExitStack()
         self.starts = 0
         self.threads = 0
+        self.broken: str | None = None  # why a job could not run: every later job runs cold
 
     @property
     def alive(self) -> bool:
@@ -286,8 +287,11 @@ class WarmSandbox:
 
         Raises:
             SandboxUnavailable: the sandbox cannot start.
-            WarmUnavailable: the zygote cannot start or refused the job (nothing ran).
+            WarmUnavailable: the zygote cannot start, is gone, refused the job or the child
+                could not set itself up (nothing of the job ran; run it cold).
         """
+        if self.broken:
+            raise WarmUnavailable(f"the pre-warmed interpreter could not run a job: {self.broken}")
         if not self.alive:
             self._teardown()
             self._start()
@@ -307,8 +311,12 @@ class WarmSandbox:
             out_path, err_path = Path(out_dir) / "stdout", Path(out_dir) / "stderr"
             with open(out_path, "wb") as out, open(err_path, "wb") as err:
                 start = time.monotonic()
-                socket.send_fds(self._control, [f"run {INSIDE_GRADER}/job.json".encode()],
-                                [out.fileno(), err.fileno()])
+                try:
+                    socket.send_fds(self._control, [f"run {INSIDE_GRADER}/job.json".encode()],
+                                    [out.fileno(), err.fileno()])
+                except OSError as exc:  # the zygote died before the job was sent: nothing ran
+                    self._teardown()
+                    raise WarmUnavailable(f"the pre-warmed interpreter is gone: {exc}") from None
             killed, returncode, peak, crashed = None, None, 0.0, False
             watch_rss = "memory" not in cg.dirs
             last_dir_check = 0.0
@@ -318,9 +326,10 @@ class WarmSandbox:
                 if reply is not None:
                     if reply.startswith("exit "):
                         returncode = int(reply.split()[1])
-                    elif reply.startswith("refused"):
+                    elif reply.startswith(("refused", "failed")):
                         self._teardown()
-                        raise WarmUnavailable(f"the pre-warmed interpreter refused the job: {reply}")
+                        self.broken = reply
+                        raise WarmUnavailable(f"the pre-warmed interpreter could not run the job: {reply}")
                     continue
                 if not self.alive:  # the zygote died: the submission took it down
                     crashed = True

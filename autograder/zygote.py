@@ -11,7 +11,8 @@ or ptrace it) and writes ``ready <threads>`` on its control socket (an inherited
 ``SOCK_SEQPACKET`` descriptor named by ``GRADER_ZYGOTE_FD``). Then, for each ``run JOB.json``
 message (it carries the job's stdout and stderr descriptors), it checks that it is still one
 thread (forking a process with other threads could copy a lock held by one of them), forks and
-answers ``forked`` and, when the child has ended, ``exit <code>``. The zygote itself never runs
+answers ``forked`` and, when the child has ended, ``exit <code>`` (or ``failed <code>`` when
+the child could not set itself up, before anything of the job ran). The zygote itself never runs
 a line of a submission.
 
 The child (one per job):
@@ -124,8 +125,9 @@ def _reseed() -> None:
         numpy.random.seed()
 
 
-def _child(control: socket.socket, fds: list[int], tmp_mb: int) -> None:
-    """Steps 1-4; returns only in the runner's process (with the job to run)."""
+def _child(control: socket.socket, fds: list[int], set_up: int, tmp_mb: int) -> None:
+    """Steps 1-4; returns only in the runner's process (with the job to run), after it wrote a
+    byte on ``set_up`` and closed it: then everything before the job succeeded."""
     control.close()
     os.dup2(fds[0], 1)
     os.dup2(fds[1], 2)
@@ -140,6 +142,8 @@ def _child(control: socket.socket, fds: list[int], tmp_mb: int) -> None:
         _drop_capabilities()
         _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl")
         _reseed()
+        os.write(set_up, b"1")
+        os.close(set_up)
     except BaseException as exc:  # noqa: BLE001 - the job cannot run: say why, on its stderr
         os.write(2, f"zygote: cannot start the job: {type(exc).__name__}: {exc}\n".encode())
         os._exit(126)
@@ -162,15 +166,25 @@ def serve(control: socket.socket, runner, tmp_mb: int) -> str | None:  # noqa: A
             continue
         sys.stdout.flush()
         sys.stderr.flush()
+        set_up_read, set_up = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _child(control, fds, tmp_mb)
+            os.close(set_up_read)
+            _child(control, fds, set_up, tmp_mb)
             return job_path
-        for fd in fds:
+        for fd in (*fds, set_up):
             os.close(fd)
         control.send(b"forked")
         _, status = os.waitpid(pid, 0)
-        control.send(f"exit {os.waitstatus_to_exitcode(status)}".encode())
+        os.set_blocking(set_up_read, False)
+        try:
+            started = os.read(set_up_read, 1) == b"1"
+        except BlockingIOError:
+            started = False
+        os.close(set_up_read)
+        # "failed": the child could not isolate itself (e.g. no nested namespaces here), so
+        # nothing of the job ran; the grader then runs the job cold
+        control.send(f"{'exit' if started else 'failed'} {os.waitstatus_to_exitcode(status)}".encode())
 
 
 def main(argv: list[str]) -> int:

@@ -196,7 +196,10 @@ def render(rows: list[dict]) -> str:
         for a in r["assignments"]:
             lines.append(
                 f"| {r['date']} | {r['commit'][:10]} | {m['cpu_model']}, {m['cores']} cores, load "
-                f"{m['load_average_1min']} | {a['name']} | {a['submissions']} | "
+                f"{m['load_average_1min']}"
+                + (" (after: " + ", ".join(f"{k} {v}" for k, v in a["load_after"].items()) + ")"
+                   if a.get("load_after") else "")
+                + f" | {a['name']} | {a['submissions']} | "
                 f"{a['nbgrader_s']:.1f} s ({a['submissions'] / a['nbgrader_s']:.2f}/s) | "
                 f"{a['pool_s']:.1f} s ({a['submissions'] / a['pool_s']:.2f}/s, {a['jobs']} jobs) | "
                 f"{a['nbgrader_s'] / a['pool_s']:.1f}x | {a['pool_s'] / a['submissions']:.2f} s | "
@@ -231,17 +234,22 @@ def _run(args: argparse.Namespace) -> int:
     for name in args.assignments:
         with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
             notebooks = class_of(name, args.submissions, Path(tmp))
+            loads = {}  # the 1-minute load average as each timing ended (the machine is shared)
             nbgrader_s, theirs = grade_with_nbgrader(name, notebooks)
+            loads["nbgrader"] = round(os.getloadavg()[0], 2)
             pool_s, ours = grade_with_ours(name, notebooks, args.jobs)
+            loads["pool"] = round(os.getloadavg()[0], 2)
             dask_s, on_dask = (grade_with_ours(name, notebooks, args.jobs, args.scheduler)
                                if args.scheduler else (None, ours))
+            if args.scheduler:
+                loads["dask"] = round(os.getloadavg()[0], 2)
         identical = theirs == ours == on_dask
         differ += [f"{name}/{s}: nbgrader {theirs.get(s)}, ours {ours.get(s)}, on Dask {on_dask.get(s)}"
                    for s in sorted(set(theirs) | set(ours) | set(on_dask))
                    if not theirs.get(s) == ours.get(s) == on_dask.get(s)]
         entry = {"name": name, "submissions": args.submissions, "jobs": args.jobs,
                  "nbgrader_s": round(nbgrader_s, 2), "pool_s": round(pool_s, 2),
-                 "identical": identical, "scores": ours if identical else
+                 "identical": identical, "load_after": loads, "scores": ours if identical else
                  {"nbgrader": theirs, "ours": ours, "on_dask": on_dask}}
         if dask_s is not None:
             entry.update(dask_s=round(dask_s, 2), dask_workers=_workers(args.scheduler))
