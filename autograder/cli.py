@@ -211,6 +211,7 @@ def _release(args: argparse.Namespace) -> int:
               f"(grade it: python -m autograder grade --assignment {args.assignment} ...)")
         return 0
     scores = validate_release_scores(course, args.assignment)
+    manual = f" ({scores.manual:g} points graded by hand)" if scores.manual else ""
     print(f"validated: source {scores.source:g}/{scores.max_score:g}, "
-          f"release {scores.release:g}/{scores.max_score:g}")
+          f"release {scores.release:g}/{scores.max_score:g}{manual}")
     return 0

@@ -2,7 +2,8 @@
 
 An assignment is only ready for students when its instructor source scores full marks and its
 blank release scores zero without crashing, both graded exactly as student submissions are:
-rebuilt from the template, run in the sandbox, scored on the trusted side.
+rebuilt from the template, run in the sandbox, scored on the trusted side. Full marks are the
+autograded points: the points of manually graded cells wait for a grader in every submission.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from autograder.grading import Settings, grade_all
 
 @dataclasses.dataclass(frozen=True)
 class ReleaseScores:
-    """Scores of the source and the release, out of ``max_score``."""
+    """Scores of the source and the release, out of ``max_score``; ``manual`` of those points
+    belong to manually graded cells (pending in every graded submission)."""
 
     source: float
     release: float
     max_score: float
+    manual: float = 0.0
 
 
 def validate_release_scores(course_dir: str | Path, assignment: str,
@@ -29,7 +32,8 @@ def validate_release_scores(course_dir: str | Path, assignment: str,
     """Grade ``source/<a>/<a>.ipynb`` and ``release/<a>/<a>.ipynb`` as submissions.
 
     Raises:
-        AssignmentError: the source does not score full marks, the release scores more than
+        AssignmentError: the source does not score full marks (every point but those of the
+            manually graded cells), the release scores more than
             zero, or either could not be graded (the message says which and why).
     """
     course = Path(course_dir)
@@ -53,7 +57,7 @@ def validate_release_scores(course_dir: str | Path, assignment: str,
     if source is None or release is None:
         raise AssignmentError(f"validation of {assignment!r} lost a report: got {sorted(reports)}")
     problems = []
-    if source.status != "graded" or source.score != source.max_score:
+    if source.status != "graded" or source.score != source.max_score - source.manual_pending:
         failing = [t.name for t in source.tests if t.score < t.max_score]
         problems.append(f"the source scores {source.score:g}/{source.max_score:g} "
                         f"({source.message}; failing: {', '.join(failing) or 'none'})")
@@ -63,4 +67,4 @@ def validate_release_scores(course_dir: str | Path, assignment: str,
                         f"instead of 0 ({release.message}; passing: {', '.join(passing) or 'none'})")
     if problems:
         raise AssignmentError(f"assignment {assignment!r} is not ready: " + "; ".join(problems))
-    return ReleaseScores(source.score, release.score, source.max_score)
+    return ReleaseScores(source.score, release.score, source.max_score, source.manual_pending)

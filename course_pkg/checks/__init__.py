@@ -11,7 +11,8 @@ naming every wrong output with a hint; capture mode (``COURSE_CHECK_CAPTURE_DIR`
 the outputs as JSON + ``.npz`` for the autograder's trusted side, which calls
 :func:`compare_outputs`. See :mod:`course_pkg.checks.core` and :mod:`course_pkg.checks.capture`.
 
-Checks of each assignment live in their own module (``rnn_from_scratch``, ``lstm_and_gru``).
+Checks of each assignment live in their own module (``rnn_from_scratch``, ``lstm_and_gru``,
+``seq2seq_attention``).
 Only NumPy is imported here; Keras is imported when a Keras cell is checked, and
 :mod:`course_pkg.reference` lazily, in visible mode.
 """
@@ -44,15 +45,31 @@ from course_pkg.checks.rnn_from_scratch import (
     rnn_step_forward,
     sample_next_char,
 )
+from course_pkg.checks.seq2seq_attention import (
+    attention,
+    attention_backward,
+    attention_keras,
+    beam_search,
+    decoder_step,
+    masked_softmax,
+    score_additive,
+    score_dot,
+    score_general,
+)
 from course_pkg.checks.values import value
 
 __all__ = [
     "CAPTURE_ENV",
     "Check",
     "OutputFormatError",
+    "attention",
+    "attention_backward",
+    "attention_keras",
+    "beam_search",
     "capture",
     "clip_by_global_norm",
     "compare_outputs",
+    "decoder_step",
     "error_message",
     "get_check",
     "gradient_norms",
@@ -60,6 +77,7 @@ __all__ = [
     "lstm_forward",
     "lstm_step_backward",
     "lstm_step_forward",
+    "masked_softmax",
     "peephole_lstm_cell",
     "register",
     "registered_checks",
@@ -68,6 +86,9 @@ __all__ = [
     "rnn_step_backward",
     "rnn_step_forward",
     "sample_next_char",
+    "score_additive",
+    "score_dot",
+    "score_general",
     "value",
     "vanishing_experiment",
 ]
