@@ -45,7 +45,7 @@ from benchmarks.recording import describe_machine, git_commit, merge_run
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE = REPO / "assignments"
-ASSIGNMENTS = ("rnn_from_scratch", "lstm_and_gru")
+ASSIGNMENTS = ("rnn_from_scratch", "lstm_and_gru", "seq2seq_attention")
 RESULTS = REPO / "benchmarks" / "results" / "grading_side_by_side.json"
 
 

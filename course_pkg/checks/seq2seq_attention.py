@@ -4,7 +4,8 @@ Every check builds its inputs from its parameters and seed with pure NumPy (no i
 forward value: the backward check runs the student's own forward first), so capture mode never
 needs :mod:`course_pkg.reference`; the expected outputs are computed with
 :mod:`course_pkg.reference.attention`, imported inside the ``_ref_*`` functions (visible mode
-only). Keras is imported only by the visible-mode reference of :func:`attention_keras`.
+only). Keras is imported only by the visible-mode reference of :func:`attention_keras`
+(``course_pkg.reference.attention.keras_attention``), never while grading.
 
 The student-facing conventions they pin (stated again in the notebook): batch first; ``query``
 (N, Hq) the decoder state, ``enc`` (N, S, H) the encoder states (keys and values), ``mask``
@@ -339,26 +340,6 @@ def _ref_backward(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, np.ndar
     return out
 
 
-def run_keras_attention(query: np.ndarray, enc: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """Keras's ``Attention`` (dot score) and ``AdditiveAttention`` on one query per row, no scale.
-
-    ``AdditiveAttention(use_scale=False)`` scores ``sum(tanh(q + h_s))``: the additive score
-    with ``W_1 = W_2 = I`` and ``v = 1``. Run in float32 on the CPU; returned as float64.
-    """
-    import keras
-
-    q = query[:, None, :].astype(np.float32)
-    h = enc.astype(np.float32)
-    out = {}
-    with keras.device("cpu:0"):
-        for name, layer in (("dot", keras.layers.Attention(use_scale=False, score_mode="dot")),
-                            ("additive", keras.layers.AdditiveAttention(use_scale=False))):
-            context, weights = layer([q, h], mask=[None, mask], return_attention_scores=True)
-            out[f"context_{name}"] = keras.ops.convert_to_numpy(context)[:, 0].astype(np.float64)
-            out[f"weights_{name}"] = keras.ops.convert_to_numpy(weights)[:, 0].astype(np.float64)
-    return out
-
-
 def _student_keras_runs(attention_fn: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     def run(query: np.ndarray, enc: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
         H = query.shape[1]
@@ -370,6 +351,12 @@ def _student_keras_runs(attention_fn: Callable[..., Any]) -> Callable[..., dict[
             out[f"context_{name}"], out[f"weights_{name}"] = got["context"], got["weights"]
         return out
     return run
+
+
+def _ref_keras(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, np.ndarray]:
+    from course_pkg.reference.attention import keras_attention
+
+    return keras_attention(*args)
 
 
 def _ref_decoder_step(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -491,7 +478,7 @@ _KERAS = register(Check(
     defaults={"N": 3, "S": 6, "H": 4, "seed": 0},
     build_inputs=_inputs_keras,
     unpack=lambda v: v,
-    reference=lambda args, p: run_keras_attention(*args),
+    reference=_ref_keras,
     hints={
         "context_dot": "keras.layers.Attention(use_scale=False) gives context = weights @ enc "
         "with the dot score: check score_dot and the weighted sum.",

@@ -23,6 +23,8 @@ Modules, one concept each:
 - ``gradcheck``: centred-difference gradient checks.
 - ``text``: CharVocab, one-hot vectors, sampling with a temperature.
 - ``char_rnn``: a character language model with its training loop.
+- ``attention``: global attention for one decoder step (dot, general, additive scores, the
+  masked softmax, the context), its backward pass, a decoder step with attention, beam search.
 """
 
 from .activations import (

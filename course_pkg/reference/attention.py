@@ -114,6 +114,26 @@ def attention_backward(d_context: np.ndarray, cache: tuple) -> dict[str, np.ndar
     return grads
 
 
+def keras_attention(query: np.ndarray, enc: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Keras's ``Attention`` (dot score) and ``AdditiveAttention`` on one query per row, no scale.
+
+    ``AdditiveAttention(use_scale=False)`` scores ``sum(tanh(q + h_s))``: the additive score
+    with ``W_1 = W_2 = I`` and ``v = 1``. Run in float32 on the CPU; returned as float64.
+    """
+    import keras
+
+    q = query[:, None, :].astype(np.float32)
+    h = enc.astype(np.float32)
+    out = {}
+    with keras.device("cpu:0"):
+        for name, layer in (("dot", keras.layers.Attention(use_scale=False, score_mode="dot")),
+                            ("additive", keras.layers.AdditiveAttention(use_scale=False))):
+            context, weights = layer([q, h], mask=[None, mask], return_attention_scores=True)
+            out[f"context_{name}"] = keras.ops.convert_to_numpy(context)[:, 0].astype(np.float64)
+            out[f"weights_{name}"] = keras.ops.convert_to_numpy(weights)[:, 0].astype(np.float64)
+    return out
+
+
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """``logits - logsumexp(logits)`` over the last axis."""
     m = np.max(logits, axis=-1, keepdims=True)
