@@ -297,8 +297,9 @@ def release_problems(nb) -> tuple[list[str], list[str]]:
     """Errors of an executed release notebook that are not where a student has work to do.
 
     Accepted: an answer cell that still holds its stub and raises NotImplementedError with a
-    message; a test cell whose answer (``test_<id>`` or ``test_<id>_hidden`` for ``<id>``)
-    still holds its stub, failing with an AssertionError whose message is not empty. Returns
+    message; a test cell whose answer (the nearest answer cell above it, as the autograder
+    reads a template) still holds its stub, failing with an AssertionError whose message is not
+    empty. Returns
     ``(problems, messages)``; the messages are the accepted test cells' ones, on one line.
     """
     unanswered = {
@@ -308,13 +309,15 @@ def release_problems(nb) -> tuple[list[str], list[str]]:
         and "raise NotImplementedError(" in cell.source
     }
     problems, messages = [], []
+    answer = None
     for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id", "")
+        if meta.get("solution") and cell.cell_type == "code":
+            answer = grade_id
         errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
         if cell.cell_type != "code" or not errors:
             continue
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id", "")
-        answer = re.sub(r"^test_(.*?)(_hidden)?$", r"\1", grade_id)
         for error in errors:
             text = one_line(f"{error['ename']}: {error['evalue']}")
             if meta.get("solution") and grade_id in unanswered:
