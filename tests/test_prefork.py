@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from autograder.execution import RUN_ENV, Execution, execute
-from autograder.prefork import warm_sandbox
+from autograder.prefork import close_all, warm_sandbox
 from autograder.rebuild import RunCell
 from autograder.sandbox import Limits, SandboxConfig
 
@@ -63,6 +63,13 @@ libc = ctypes.CDLL(None, use_errno=True)
 tried["ptrace 1"] = libc.ptrace(16, 1, None, None)  # PTRACE_ATTACH to the namespace's init
 print(repr(tried))
 """
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_sandboxes():
+    """The module's warm sandboxes (one holds TensorFlow) end with it, not with pytest."""
+    yield
+    close_all()
 
 
 def run(*sources: str, preload: tuple[str, ...] | None = NUMPY, scratch: Path,
