@@ -1,4 +1,5 @@
-"""Shared pytest set-up: quiet TensorFlow, a seeded random generator, the two check modes."""
+"""Shared pytest set-up: quiet TensorFlow, a seeded random generator, the two check modes, and
+the built website served and visited once per session for the browser tests."""
 
 import os
 import sys
@@ -36,3 +37,33 @@ def capture_dir(tmp_path, monkeypatch) -> Path:
     yield tmp_path
     capture.set_current_cell(None)
 
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """Base URL of the built ``_build/html``, served on a free localhost port for the session."""
+    from site_visits import serve_site
+
+    with serve_site() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def site_visits(request: pytest.FixtureRequest) -> dict:
+    """Every built page at every width, visited once in headless Chromium (tests/site_visits.py).
+
+    Empty when the site is not built: each browser test then fails, naming `make book`.
+    """
+    from site_visits import SITE, visit_site
+
+    if not (SITE / "index.html").is_file():
+        return {}
+    return visit_site(request.getfixturevalue("site_url"))
+
+
+@pytest.fixture(scope="session")
+def recipe_test_runs(tmp_path_factory: pytest.TempPathFactory):
+    """Application recipes' ``test`` presets, each run once per session (tests/recipe_runs.py)."""
+    from recipe_runs import RecipeTestRuns
+
+    return RecipeTestRuns(tmp_path_factory.mktemp("recipe-test-runs"))

@@ -303,7 +303,7 @@ def test_plots_are_readable(scenes):
 # --------------------------------------------------------------------------- recipes
 
 
-def test_recipes_test_presets_run_and_score():
+def test_recipes_test_presets_run_and_score(recipe_test_runs):
     from course_pkg.recipes import caption_injection, captioning
 
     for module in (captioning, caption_injection):
@@ -311,11 +311,11 @@ def test_recipes_test_presets_run_and_score():
         for preset in module.PRESETS.values():
             assert preset["batch_size"] % 2 == 0 and preset["epochs"] >= 2
     assert captioning.PRESETS["colab"]["data"] == "flickr8k"
-    doc = captioning.run("test")
+    doc = recipe_test_runs.document("captioning")
     m = doc["metrics"]
     for key in ("bleu_seen", "exact_heldout", "beam_bleu_heldout", "nn_bleu_seen"):
         assert np.isfinite(m[key])
     assert doc["attention_examples"] and doc["grid_shape"] == [8, 8]
-    doc = caption_injection.run("test")
+    doc = recipe_test_runs.document("caption_injection")
     assert [r["model"] for r in doc["summary"]] == ["init", "every"]
     assert all(np.isfinite(v) for v in doc["metrics"].values())

@@ -217,12 +217,12 @@ def test_the_dilated_classifier_reads_every_step_and_has_the_plain_stacks_parame
 # --- the long_memory recipe ------------------------------------------------------------------
 
 @pytest.mark.keras
-def test_long_memory_test_preset_runs_and_the_full_result_is_committed():
+def test_long_memory_test_preset_runs_and_the_full_result_is_committed(recipe_test_runs):
     from course_pkg.recipes import load_result
     from course_pkg.recipes import long_memory
 
     assert list(long_memory.PRESETS) == ["test", "book", "full"]
-    document = long_memory.run("test")
+    document = recipe_test_runs.document("long_memory")
     assert [row["T"] for row in document["summary"]] == [10, 20]
     assert all(np.isfinite(run["test_mse"]) for run in document["runs"])
     assert all("sequences_to_solve" in run for run in document["runs"])

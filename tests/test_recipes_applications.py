@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from course_pkg.recipes import APPLICATIONS, PRESET_NAMES, recipe_module, run_recipe
+from course_pkg.recipes import APPLICATIONS, PRESET_NAMES, recipe_module
 from course_pkg.recipes.training import KILL_AFTER_EPOCH_ENV
 
 pytestmark = pytest.mark.keras
@@ -35,14 +35,15 @@ def numbers(metrics: dict) -> dict:
 
 
 @pytest.mark.parametrize("name", APPLICATIONS)
-def test_every_recipe_has_four_presets_and_a_complete_test_run(name, tmp_path):
+def test_every_recipe_has_four_presets_and_a_complete_test_run(name, recipe_test_runs):
     module = recipe_module(name)
     assert module.NAME == name and tuple(module.PRESETS) == PRESET_NAMES
-    document = run_recipe(name, "test", out=str(tmp_path))
-    on_disk = json.loads((tmp_path / f"{name}_test.json").read_text())
+    document = recipe_test_runs.document(name)
+    folder = recipe_test_runs.folder
+    on_disk = json.loads((folder / f"{name}_test.json").read_text())
     assert on_disk["metrics"] == json.loads(json.dumps(document["metrics"]))
     assert document["recipe"] == name and document["preset"] == "test"
-    assert document["command"] == f"python -m course_pkg.recipes {name} --preset test --out {tmp_path.as_posix()}"
+    assert document["command"] == f"python -m course_pkg.recipes {name} --preset test --out {folder.as_posix()}"
     assert document["seeds"], "the seeds are recorded"
     values = numbers(document["metrics"])
     assert values and all(math.isfinite(v) for v in values.values()), document["metrics"]

@@ -4,7 +4,6 @@ synthesis, log-mel features, the unseen-voice split, jiwer, the FSDD loader, the
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import tarfile
 import wave
@@ -233,12 +232,11 @@ def test_models_output_one_distribution_per_frame():
 
 
 @needs_espeak
-def test_recipe_test_preset(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNN_COURSE_DATA", os.environ.get("RNN_COURSE_DATA", str(tmp_path)))
+def test_recipe_test_preset(recipe_test_runs):
     from course_pkg.recipes import speech
 
     assert tuple(speech.PRESETS) == ("test", "book", "colab", "full")
-    document = speech.run("test")
+    document = recipe_test_runs.document("speech")
     metrics = document["metrics"]
     assert set(metrics) >= {"test_exact", "test_cer", "test_wer", "beam_exact", "val_exact"}
     assert all(np.isfinite(v) for v in metrics.values())

@@ -287,12 +287,12 @@ def test_forecasters_have_the_documented_parameter_counts():
 
 @pytest.mark.keras
 @pytest.mark.slow
-def test_the_recipe_test_preset_scores_every_forecast():
+def test_the_recipe_test_preset_scores_every_forecast(recipe_test_runs):
     from course_pkg.recipes import time_series
 
     assert tuple(time_series.PRESETS) == ("test", "book", "colab", "full")
     assert time_series.PRESETS["colab"]["series"] == "jena"
-    document = time_series.run("test")
+    document = recipe_test_runs.document("time_series")
     metrics = document["metrics"]
     for prefix in ("one_step", "multi_step"):
         for name in ("network", "persistence", "seasonal_naive", "linear"):

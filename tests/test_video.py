@@ -275,17 +275,18 @@ def test_models_shapes_and_the_order_blindness_of_averaging():
 # ---------------------------------------------------------------------------------------------
 # recipe and figures
 @pytest.mark.keras
-def test_recipe_test_preset_gives_finite_metrics_and_one_folder_per_model(tmp_path):
+def test_recipe_test_preset_gives_finite_metrics_and_one_folder_per_model(recipe_test_runs):
     from course_pkg.recipes.video import MODELS, run, test_clips
 
-    document = run("test", run_dir=str(tmp_path / "runs"))
+    document = recipe_test_runs.document("video")
+    runs = recipe_test_runs.run_dir("video")
     metrics = document["metrics"]
     assert metrics["chance_accuracy"] == 0.25
     assert all(np.isfinite(v) for v in metrics.values())
-    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == sorted([*MODELS, "sensor"])
+    assert sorted(p.name for p in runs.iterdir()) == sorted([*MODELS, "sensor"])
     assert len(document["history"]["loss"]) == 2
     assert np.sum(document["confusion"]["lrcn"]) == len(test_clips(document))
-    again = run("test", run_dir=str(tmp_path / "runs"))  # resumed from the checkpoints
+    again = run("test", run_dir=str(runs))  # resumed from the checkpoints
     assert again["metrics"] == metrics
     assert all(v == 2 for v in again["timing"]["resumed_epochs"].values())
 
