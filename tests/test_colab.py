@@ -512,3 +512,27 @@ def test_stage_accepts_release_failures_only_on_unanswered_stubs_with_messages()
 
 def test_stage_and_package_name_the_same_environment_variable():
     assert colab_stage.PACKAGE_ENV == colab.PACKAGE_ENV == "RNN_COURSE_PACKAGE"
+
+
+def test_a_cloned_colab_venv_is_its_own(tmp_path):
+    """The Colab stage's second venv is a copy of the first whose scripts name the copy."""
+    source, target = tmp_path / "first", tmp_path / "second"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(source)], check=True)
+    (source / ".colab-stamp").write_text("abc")
+    script = source / "bin" / "tool"
+    script.write_text(f"#!{source}/bin/python\nimport sys\nprint(sys.prefix)\n")
+    script.chmod(0o755)
+    vpy = colab_stage.clone_venv(source, target)
+    assert vpy == target / "bin" / "python"
+    prefix = subprocess.run([str(vpy), "-c", "import sys; print(sys.prefix)"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert prefix == str(target)
+    ran = subprocess.run([str(target / "bin" / "tool")], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == str(target)
+    assert not [p.name for p in (target / "bin").iterdir()
+                if p.is_file() and not p.is_symlink() and str(source).encode() in p.read_bytes()]
+    assert colab_stage.clone_venv(source, target) == vpy  # same stamp: reused, not copied again
+    (source / ".colab-stamp").write_text("new")
+    (target / "bin" / "extra").write_text("stale")
+    colab_stage.clone_venv(source, target)
+    assert not (target / "bin" / "extra").exists()

@@ -14,7 +14,8 @@
    Colab from PyPI (sacrebleu, seqeval...) comes from a wheelhouse built once from the registry
    (``tools/colab_wheelhouse.txt``) through ``PIP_FIND_LINKS``.
    ``--jobs`` notebooks run at once, each in its own copy of that venv (the set-up cell installs
-   the course wheel into the venv it runs in, so two notebooks never share one).
+   the course wheel into the venv it runs in, so two notebooks never share one); the copies are
+   made by copying the first venv, not by installing again.
 4. Print a table (notebook, result, seconds) and the summary. A book notebook passes when every
    cell runs. A release notebook passes when it fails only where a student has work to do: every
    error is in a graded test cell, caused by an unanswered stub (``NotImplementedError``) and
@@ -131,6 +132,28 @@ def make_venv(python: str, venv: Path) -> Path:
     return vpy
 
 
+def clone_venv(source: Path, target: Path) -> Path:
+    """A copy of the venv ``source`` at ``target`` (reused while it matches ``source``'s stamp).
+
+    Copying takes seconds where installing Colab's packages again takes minutes. The scripts in
+    ``bin/`` name their interpreter by its absolute path: they are rewritten to name the copy's,
+    so that nothing run in the copy installs into the original.
+    """
+    stamp = (source / ".colab-stamp").read_text()
+    if (target / ".colab-stamp").is_file() and (target / ".colab-stamp").read_text() == stamp:
+        return target / "bin" / "python"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, symlinks=True)
+    for script in (target / "bin").iterdir():
+        if script.is_symlink() or not script.is_file():
+            continue
+        data = script.read_bytes()
+        if str(source).encode() in data:
+            script.write_bytes(data.replace(str(source).encode(), str(target).encode()))
+    return target / "bin" / "python"
+
+
 def make_wheelhouse(vpy: Path, folder: Path) -> Path:
     """The wheels a chapter installs on Colab from PyPI (``tools/colab_wheelhouse.txt``), built
     once from the registry; the notebooks install from this folder only (no index)."""
@@ -225,9 +248,8 @@ def host_main(args: argparse.Namespace) -> int:
     print(f"colab stage: built {wheel.relative_to(ROOT)}")
     t0 = time.perf_counter()
     folders = [WORK / "venv"] + [WORK / f"venv-{i + 1}" for i in range(1, args.jobs)]
-    with ThreadPoolExecutor(max_workers=len(folders)) as pool:
-        venvs = list(pool.map(lambda folder: make_venv(python, folder), folders))
-    vpy = venvs[0]
+    vpy = make_venv(python, folders[0])
+    venvs = [vpy] + [clone_venv(folders[0], folder) for folder in folders[1:]]
     print(f"colab stage: {len(venvs)} venv(s) {', '.join(str(f.relative_to(ROOT)) for f in folders)} "
           f"with tools/colab_requirements.txt ({time.perf_counter() - t0:.0f} s)")
     t0 = time.perf_counter()
