@@ -25,7 +25,7 @@ from autograder.cli import main
 from autograder.progress import Progress
 from autograder.reports import SubmissionReport
 from autograder.scoring import TestResult
-from test_autograder_cases import COURSE, RELEASE, _cell, _load, _src, _write, full_solution, with_answer
+from test_autograder_cases import COURSE, RNN, _cell, _load, _src, _write, full_solution, with_answer
 
 pytestmark = pytest.mark.sandbox
 
@@ -50,7 +50,7 @@ def test_regrade_skips_unchanged_and_grades_what_changed(tmp_path: Path, capsys:
     subs.mkdir()
     solution = full_solution()
     _write(subs, "alice", solution)
-    _write(subs, "bob", _load(RELEASE))
+    _write(subs, "bob", _load(RNN.release))
 
     err = _grade(course, subs, out, capsys)
     assert "grading 2 submission(s)" in err and "skipped" not in err
@@ -83,7 +83,7 @@ def test_class_summary_page_has_histogram_and_pass_rates(tmp_path: Path, capsys:
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     _write(subs, "alice", full_solution())
-    _write(subs, "bob", _load(RELEASE))
+    _write(subs, "bob", _load(RNN.release))
     _write(subs, "carol", full_solution())
     _grade(COURSE, subs, out, capsys)
     page = (out / "summary.html").read_text()

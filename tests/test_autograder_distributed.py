@@ -27,7 +27,7 @@ from autograder.cli import main
 from autograder.distributed import DaskDispatcher
 from autograder.grading import Settings, grade_all
 from autograder.progress import Progress
-from test_autograder_cases import RELEASE, ROOT, _load, _src, _write, full_solution, with_answer
+from test_autograder_cases import RNN, ROOT, _load, _src, _write, full_solution, with_answer
 
 pytestmark = pytest.mark.sandbox
 
@@ -42,7 +42,7 @@ def _variants() -> list[dict | bytes]:
                               if c["metadata"].get("nbgrader", {}).get("grade_id") == "rnn_step_backward"))
     return [
         solution,
-        _load(RELEASE),
+        _load(RNN.release),
         with_answer("rnn_step_backward", step_backward.replace("dU = h_prev.T @ dz", "dU = dz.T @ h_prev")),
         with_answer("rnn_forward", "# graded-cell: rnn_forward\ndef rnn_forward(:\n"),
         b"{ not json",

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from test_autograder_cases import RELEASE, _cell, _load, _src, _write, full_solution, with_answer
+from test_autograder_cases import RNN, _cell, _load, _src, _write, full_solution, with_answer
 
 pytestmark = pytest.mark.sandbox
 
@@ -37,7 +37,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[s
     solution = full_solution()
     step_backward = _src(_cell(solution, "rnn_step_backward"))
     _write(subs, "alice", solution)
-    _write(subs, "bob", _load(RELEASE))
+    _write(subs, "bob", _load(RNN.release))
     _write(subs, "carol", with_answer("rnn_step_backward",
                                       step_backward.replace("dU = h_prev.T @ dz", "dU = dz.T @ h_prev")))
     assert main(["grade", "--assignment", NAME, str(subs), "--out", str(out), "--jobs", "2",
