@@ -50,7 +50,7 @@ ZYGOTE_FD_ENV = "GRADER_ZYGOTE_FD"
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 PR_SET_DUMPABLE = 4
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -93,9 +93,31 @@ def _isolate(tmp_mb: int) -> None:
         fh.write(f"{gid} {gid} 1")
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+    # What the sandbox binds below /tmp (a checkout or venv under /tmp) stays visible: each such
+    # mount is held open before the fresh tmpfs covers /tmp and bound again in it.
+    kept = [(path, os.open(path, os.O_PATH)) for path in _mounts_below("/tmp")]
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
+    for path, fd in kept:
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "a").close()
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+        os.close(fd)
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+
+
+def _mounts_below(top: str) -> list[str]:
+    """Mount points strictly below ``top`` (this mount namespace's), parents first."""
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        for line in fh:
+            point = line.split()[4].replace("\\040", " ")
+            if point.startswith(top.rstrip("/") + "/"):
+                found.append(point)
+    return sorted(set(found), key=lambda point: (point.count("/"), point))
 
 
 def _exit_code(status: int) -> int:
