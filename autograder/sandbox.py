@@ -221,21 +221,21 @@ class _Cgroups:
                 return [int(x) for x in self._read(controller, "tasks").split()]
         return []
 
-    def oom_kills(self) -> int:
-        """How many processes the kernel has killed for the memory limit so far."""
-        for line in self._read("memory", "memory.oom_control").splitlines():
+    def _counter(self, controller: str, file: str, name: str) -> int:
+        """The count on the ``name value`` line of a cgroup file (0 when absent)."""
+        for line in self._read(controller, file).splitlines():
             key, _, value = line.partition(" ")
-            if key == "oom_kill" and value.strip().isdigit():
+            if key == name and value.strip().isdigit():
                 return int(value)
         return 0
 
+    def oom_kills(self) -> int:
+        """How many processes the kernel has killed for the memory limit so far."""
+        return self._counter("memory", "memory.oom_control", "oom_kill")
+
     def pids_events(self) -> int:
         """How many times a fork failed at the pids limit so far."""
-        for line in self._read("pids", "pids.events").splitlines():
-            key, _, value = line.partition(" ")
-            if key == "max" and value.strip().isdigit():
-                return int(value)
-        return 0
+        return self._counter("pids", "pids.events", "max")
 
     def reset_peak(self) -> None:
         """Start the peak memory count (``max_usage_in_bytes``) again from the present usage."""
