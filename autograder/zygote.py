@@ -93,9 +93,10 @@ def _isolate(tmp_mb: int) -> None:
         fh.write(f"{gid} {gid} 1")
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
-    # What the sandbox binds below /tmp (a checkout or venv under /tmp) stays visible: each such
-    # mount is held open before the fresh tmpfs covers /tmp and bound again in it.
-    kept = [(path, os.open(path, os.O_PATH)) for path in _mounts_below("/tmp")]
+    # What the sandbox binds below /tmp (a checkout or venv under /tmp) stays visible: each
+    # outermost such mount is held open before the fresh tmpfs covers /tmp and bound again in it,
+    # with the mounts below it (MS_REC)
+    kept = [(path, os.open(path, os.O_PATH)) for path in _outermost(_mounts_below("/tmp"))]
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
     for path, fd in kept:
         if os.path.isdir(f"/proc/self/fd/{fd}"):
@@ -118,6 +119,15 @@ def _mounts_below(top: str) -> list[str]:
             if point.startswith(top.rstrip("/") + "/"):
                 found.append(point)
     return sorted(set(found), key=lambda point: (point.count("/"), point))
+
+
+def _outermost(points: list[str]) -> list[str]:
+    """The mount points of ``points`` (parents first) that no other of them contains."""
+    kept: list[str] = []
+    for point in points:
+        if not any(point.startswith(parent + "/") for parent in kept):
+            kept.append(point)
+    return kept
 
 
 def _exit_code(status: int) -> int:

@@ -14,6 +14,7 @@ import pytest
 from autograder.execution import RUN_ENV, Execution, execute
 from autograder.prefork import close_all, warm_sandbox
 from autograder.rebuild import RunCell
+from autograder.zygote import _outermost
 from autograder.sandbox import Limits, SandboxConfig
 
 pytestmark = pytest.mark.sandbox
@@ -97,6 +98,14 @@ def test_what_one_submission_leaves_is_gone_before_the_next_runs(tmp_path: Path)
     assert seen["files"] == [] and seen["submission"] == ["status.json"]
     assert seen["processes"] == [1, 2]  # the namespace's init and the runner, nothing of run 1
     assert seen["free_mb"] > LIMITS.max_dir_mb - 2  # the deleted-but-open 8 MiB was freed
+
+
+def test_a_checkout_under_tmp_is_bound_again_once_per_outermost_mount() -> None:
+    # bwrap's mounts of a checkout under /tmp: the venv, a tmpfs for the masked package and
+    # single files bound into that tmpfs; the child binds the first two again, with what is below
+    points = ["/tmp/ci/.venv", "/tmp/ci/course_pkg", "/tmp/ci/course_pkg/__init__.py",
+              "/tmp/ci/course_pkg/checks", "/tmp/ci/course_pkg_other"]
+    assert _outermost(points) == ["/tmp/ci/.venv", "/tmp/ci/course_pkg", "/tmp/ci/course_pkg_other"]
 
 
 def test_a_child_cannot_read_or_trace_the_zygote(tmp_path: Path) -> None:
