@@ -63,7 +63,8 @@ def _compare_call(execution: Execution, got: Record, want: ExpectedCall) -> list
     if got.error is not None:
         return [f"{label}: {error_message(want.check, got.error)}"]
     student = load_arrays(execution.capture_dir, got)
-    return [f"{label}: {m}" for m in compare_outputs(want.check, student, want.arrays)]
+    return [f"{label}: {m}" for m in compare_outputs(want.check, student, want.arrays,
+                                                                 want.params)]
 
 
 def _stopped_message(execution: Execution, assignment: Assignment) -> str:

@@ -1,4 +1,4 @@
-"""Inputs of the checks that contain forward values, built on the trusted side only.
+"""Inputs of the checks that contain forward values or course data, built on the trusted side only.
 
 A backward check needs the step cache of a forward pass (``h_next``, the gates, ``c_next``);
 the gradient-norm check needs the hidden states of a tanh RNN. Computing them is computing a
@@ -7,13 +7,19 @@ does not show it (see ``autograder/sandbox.py``, ``PACKAGE_VISIBLE``). The grade
 :data:`BUILDERS` on its side and hands the result to the sandbox as read-only data
 (:mod:`course_pkg.checks.inputs`); outside the grader the checks import this module themselves.
 
+The tagger check of ``sequence_models`` trains on the slot-filling corpus of
+:mod:`course_pkg.data.slot_filling`, which the sandbox does not show either: its builder hands
+in the encoded training sentences and the held-out sentences' words; their tags stay here
+(:func:`tagger_test_tags`, read by the check's judge on the trusted side).
+
 Every builder takes the check's resolved parameters (sizes and ``seed``) and returns the tuple
-of float64 arguments of the student's function, exactly as the checks document them.
+of arguments of the student's function, exactly as the checks document them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -100,10 +106,44 @@ def gradient_norms_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
     return (h, U)
 
 
+@lru_cache(maxsize=4)
+def _tagger_corpus(n_train: int, n_test: int, data_seed: int) -> tuple[Any, ...]:
+    from course_pkg.data.slot_filling import (
+        INTENTS,
+        encode,
+        make_corpus,
+        tag_vocabulary,
+        word_vocabulary,
+    )
+
+    corpus = make_corpus(n_train=n_train, n_test=n_test, n_targeted=2, seed=data_seed)
+    words, tags = word_vocabulary(corpus.train), tag_vocabulary(corpus.train)
+    T = max(len(u.tokens) for u in corpus.train + corpus.test)
+    x_train, y_train, _ = encode(corpus.train, words, tags, INTENTS, T)
+    x_test, y_test, _ = encode(corpus.test, words, tags, INTENTS, T)
+    lengths = np.array([len(u.tokens) for u in corpus.test])
+    return (x_train.astype(np.int64), y_train.astype(np.int64), len(words), len(tags),
+            x_test.astype(np.int64), y_test.astype(np.int64), lengths, tuple(tags.tokens))
+
+
+def tagger_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
+    """``(x_train (N, T), y_train (N, T), vocab_size, n_tags, x_test (M, T))`` for
+    ``train_tagger`` (n_train, n_test, data_seed): word and tag ids of the slot-filling corpus,
+    right-padded with 0; the held-out sentences come from templates never used in training."""
+    return _tagger_corpus(p["n_train"], p["n_test"], p["data_seed"])[:5]
+
+
+def tagger_test_tags(p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``(y_test (M, T) tag ids, lengths (M,), tag names)`` of the held-out sentences of
+    :func:`tagger_inputs`: what the trained tagger is scored against."""
+    return _tagger_corpus(p["n_train"], p["n_test"], p["data_seed"])[5:]
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     "rnn_step_backward": rnn_step_backward_inputs,
     "rnn_backward": rnn_backward_inputs,
     "lstm_step_backward": lstm_step_backward_inputs,
     "gradient_norms": gradient_norms_inputs,
+    "train_tagger": tagger_inputs,
 }
 """Check name -> its input builder, for every check whose inputs contain forward values."""

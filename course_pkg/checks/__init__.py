@@ -12,7 +12,7 @@ the outputs as JSON + ``.npz`` for the autograder's trusted side, which calls
 :func:`compare_outputs`. See :mod:`course_pkg.checks.core` and :mod:`course_pkg.checks.capture`.
 
 Checks of each assignment live in their own module (``rnn_from_scratch``, ``lstm_and_gru``,
-``seq2seq_attention``).
+``seq2seq_attention``, ``sequence_models``).
 Only NumPy is imported here; Keras is imported when a Keras cell is checked, and
 :mod:`course_pkg.reference` lazily, in visible mode.
 """
@@ -56,6 +56,14 @@ from course_pkg.checks.seq2seq_attention import (
     score_dot,
     score_general,
 )
+from course_pkg.checks.sequence_models import (
+    build_tagger,
+    ctc_forward,
+    ctc_greedy_decode,
+    make_windows,
+    persistence_baseline,
+    train_tagger,
+)
 from course_pkg.checks.values import value
 
 __all__ = [
@@ -66,9 +74,12 @@ __all__ = [
     "attention_backward",
     "attention_keras",
     "beam_search",
+    "build_tagger",
     "capture",
     "clip_by_global_norm",
     "compare_outputs",
+    "ctc_forward",
+    "ctc_greedy_decode",
     "decoder_step",
     "error_message",
     "get_check",
@@ -77,8 +88,10 @@ __all__ = [
     "lstm_forward",
     "lstm_step_backward",
     "lstm_step_forward",
+    "make_windows",
     "masked_softmax",
     "peephole_lstm_cell",
+    "persistence_baseline",
     "register",
     "registered_checks",
     "rnn_backward",
@@ -89,6 +102,7 @@ __all__ = [
     "score_additive",
     "score_dot",
     "score_general",
+    "train_tagger",
     "value",
     "vanishing_experiment",
 ]

@@ -61,6 +61,10 @@ class Check:
         shape_params: names of the parameters that describe the problem size, shown on success.
         rtol, atol: tolerances of ``np.allclose`` for floating-point outputs.
         exact: names of outputs compared exactly (integer indices).
+        judge: ``(student, expected, params) -> failure messages``, for outputs judged by a
+            rule rather than compared with the expected values (a quality threshold computed
+            from a model's predictions); it replaces the output-by-output comparison and needs
+            the call's resolved ``params``.
     """
 
     name: str
@@ -74,6 +78,7 @@ class Check:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
     exact: tuple[str, ...] = ()
+    judge: Callable[[Mapping[str, Any], Mapping[str, Any], dict[str, Any]], list[str]] | None = None
 
     def resolve_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults; reject names the check does not know."""
@@ -207,6 +212,7 @@ def compare_outputs(
     check_name: str,
     student: Mapping[str, Any],
     expected: Mapping[str, Any],
+    params: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Compare a student's outputs with the expected ones, output by output.
 
@@ -215,6 +221,8 @@ def compare_outputs(
         student: ``{output_name: array}`` from the student's function; missing names, ``None``
             and non-numeric values are reported, not raised.
         expected: ``{output_name: array}`` for every name in the check's ``output_names``.
+        params: the call's parameters; required by a check with a ``judge``, which then
+            decides instead of the comparison.
 
     Returns:
         The failure messages, one per wrong output, in ``output_names`` order; an empty list
@@ -227,6 +235,11 @@ def compare_outputs(
             the trusted side, never the student's fault).
     """
     check = get_check(check_name)
+    if check.judge is not None:
+        if params is None:
+            raise TypeError(f"check {check_name!r} judges its outputs by a rule: pass the call's "
+                            "params")
+        return check.judge(student, expected, check.resolve_params(params))
     failures: list[str] = []
     for name in check.output_names:
         if name not in expected:
@@ -316,7 +329,7 @@ def _run_visible(check: Check, student_fn: Callable[..., Any], params: dict[str,
             f"{check.name}{where}: {error_message(check.name, _format_exception(exc))}"
         ) from None
     expected = check.reference(check.build_inputs(params), params)
-    failures = compare_outputs(check.name, student, expected)
+    failures = compare_outputs(check.name, student, expected, params)
     if failures:
         n = len(check.output_names)
         lines = "\n".join(f"  - {f}" for f in failures)
