@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONUNBUFFERED := 1
-ASSIGNMENTS ?= rnn_from_scratch lstm_and_gru seq2seq_attention
+ASSIGNMENTS ?= rnn_from_scratch lstm_and_gru seq2seq_attention sequence_models
 ASSIGNMENT ?= rnn_from_scratch
 SUBMISSIONS ?= submissions
 

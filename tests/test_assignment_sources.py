@@ -14,7 +14,8 @@ SOURCES = sorted((ROOT / "assignments" / "source").glob("*/*.ipynb"))
 
 
 def test_both_course_assignments_have_a_source():
-    assert [p.stem for p in SOURCES] == ["lstm_and_gru", "rnn_from_scratch", "seq2seq_attention"]
+    assert [p.stem for p in SOURCES] == ["lstm_and_gru", "rnn_from_scratch", "seq2seq_attention",
+                                         "sequence_models"]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)

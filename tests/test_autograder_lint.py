@@ -45,7 +45,8 @@ def cell_index(nb, grade_id: str) -> int:
     return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-@pytest.mark.parametrize("assignment", ["rnn_from_scratch", "lstm_and_gru", "seq2seq_attention"])
+@pytest.mark.parametrize("assignment", ["rnn_from_scratch", "lstm_and_gru", "seq2seq_attention",
+                                        "sequence_models"])
 def test_the_course_sources_lint_clean(capsys, assignment):
     status, lines, _ = lint(capsys, "--assignment", assignment, "--course-dir", str(COURSE))
     assert (status, lines) == (0, [f"{assignment}: 1 notebook(s), clean"])
