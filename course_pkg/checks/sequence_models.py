@@ -597,36 +597,43 @@ _TRAIN = register(Check(
 # ---------------------------------------------------------------------------------------------
 
 
+def _run(check: Check, student_fn: Callable[..., Any], params: dict[str, Any]) -> None:
+    """``run_check``, after building the inputs once here: parameters that cannot make inputs
+    (T shorter than the label) raise ``ValueError`` for the test's author, not for the student."""
+    check.build_inputs(check.resolve_params(params))
+    run_check(check, student_fn, params)
+
+
 def make_windows(student_fn: Callable[..., Any], **params: Any) -> None:
     """Check ``make_windows(series, window, horizon) -> (x, y)`` (T, window, horizon, seed,
     dtype)."""
-    run_check(_WINDOWS, student_fn, params)
+    _run(_WINDOWS, student_fn, params)
 
 
 def persistence_baseline(student_fn: Callable[..., Any], **params: Any) -> None:
     """Check ``persistence_baseline(series, window, horizon, split) -> (targets, forecast, mae,
     rmse)`` (T, window, horizon, split, seed, dtype)."""
-    run_check(_PERSISTENCE, student_fn, params)
+    _run(_PERSISTENCE, student_fn, params)
 
 
 def ctc_forward(student_fn: Callable[..., Any], **params: Any) -> None:
     """Check ``ctc_forward(log_probs, label) -> (loss, log_alpha)`` on a label, on the fewest
     frames it allows, and on ``[c, c]`` (T, L, C, repeat, seed, dtype); visible mode compares
     the losses with ``keras.ops.ctc_loss``."""
-    run_check(_CTC, _ctc_runs(student_fn), params)
+    _run(_CTC, _ctc_runs(student_fn), params)
 
 
 def ctc_greedy_decode(student_fn: Callable[..., Any], **params: Any) -> None:
     """Check ``ctc_greedy_decode(log_probs, lengths) -> N labels`` on random frames and four
     crafted paths (N, T, C, seed, dtype); visible mode compares with ``keras.ops.ctc_decode``."""
-    run_check(_DECODE, _decode_runs(student_fn), params)
+    _run(_DECODE, _decode_runs(student_fn), params)
 
 
 def build_tagger(student_fn: Callable[..., Any], **params: Any) -> None:
     """Check ``build_tagger(vocab_size, n_tags, embedding_dim, units) -> keras.Model``: its layers,
     output shape, parameter count and masking (vocab_size, n_tags, embedding_dim, units, N, T,
     seed)."""
-    run_check(_TAGGER, _tagger_runs(student_fn), params)
+    _run(_TAGGER, _tagger_runs(student_fn), params)
 
 
 def train_tagger(student_fn: Callable[..., Any], **params: Any) -> None:
