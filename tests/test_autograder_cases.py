@@ -50,6 +50,7 @@ class Plant:
     score: float
     names: dict[str, str]
     not_named: tuple[str, ...] = ()
+    kept: str = ""  # a test the plant leaves whole (default: the assignment's first test)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +153,7 @@ SEQUENCE = Cases(
             "y = np.stack([series[i + window - 1:i + window - 1 + horizon] for i in range(n)])",
             22.0, {"test_make_windows": "y is wrong: y[i] = series[i + window : i + window + "
                    "horizon]: the horizon steps right AFTER window i"},
-            ("n_windows is wrong", "x is wrong")),
+            ("n_windows is wrong", "x is wrong"), kept="test_ctc_forward"),
         # the recursion without the skip: ctc_forward's 4 + 4 points
         "ctc_no_skip": Plant(
             "ctc_forward", "if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:", "if False:",
@@ -389,7 +390,8 @@ def test_planted_bugs_get_partial_credit_naming_the_wrong_term(graded: Path, cas
             assert message in tests[test]["output"], (name, tests[test]["output"])
             for wrong in plant.not_named:
                 assert wrong not in tests[test]["output"], (name, wrong)
-        assert tests[case.first_test[0]]["score"] == case.first_test[1], name
+        kept = tests[plant.kept or case.first_test[0]]
+        assert kept["score"] == kept["max_score"] > 0, name
 
 
 @rnn_only
