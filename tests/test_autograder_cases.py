@@ -145,7 +145,7 @@ SEQUENCE = Cases(
     edited="test_ctc_forward", deleted=("test_ctc_forward_hidden", "test_build_tagger"),
     stripped="ctc_greedy_decode", found_by_name="persistence_baseline", moved="ctc_forward",
     loop="train_tagger", loop_tests=("test_train_tagger",),
-    hog="build_tagger", timeout=120.0, cell_timeout=30.0,
+    hog="build_tagger", timeout=120.0, cell_timeout=20.0,
     plants={
         # make_windows (2 + 2) and persistence_baseline, which calls it (2 + 2): 30 - 8
         "windows_off_by_one": Plant(

@@ -25,6 +25,9 @@ Modules, one concept each:
 - ``char_rnn``: a character language model with its training loop.
 - ``attention``: global attention for one decoder step (dot, general, additive scores, the
   masked softmax, the context), its backward pass, a decoder step with attention, beam search.
+- ``ctc``: the CTC loss of one label by the forward (alpha) recursion in log space, greedy
+  (best path) decoding, and the same through ``keras.ops.ctc_loss`` / ``ctc_decode``.
+- ``forecasting``: input windows and their targets, the persistence baseline and its errors.
 """
 
 from .activations import (
