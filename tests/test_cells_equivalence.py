@@ -2,10 +2,13 @@
 outputs, final states and gradients (from the backend's autodiff) within 1e-5 in float32, 1e-10 in
 float64, in ``keras.layers.RNN`` and ``Bidirectional``.
 
-Backend-agnostic: run once as is (TensorFlow) and once with ``KERAS_BACKEND=jax``. The reference
+Backend-agnostic: run as is (TensorFlow) and with ``KERAS_BACKEND=jax`` and ``torch``; the
+gradients come from each backend's autodiff (``course_pkg.cells.autodiff``). The reference
 always runs in float64 on the layer's own weights and inputs, so a difference is the layer's
-rounding alone. float64 layers run on TensorFlow only: on JAX, Keras's type promotion maps 64-bit
-floats to 32 bits (``keras.ops.tanh`` of a float64 array is float32) whatever JAX's x64 mode says.
+rounding alone. float64 layers run on TensorFlow only: on JAX and PyTorch, Keras's type promotion
+maps 64-bit floats to 32 bits (on JAX ``keras.ops.tanh`` of a float64 array is float32 whatever
+JAX's x64 mode says; on PyTorch ``keras.ops.matmul`` of two float64 tensors computes in float32 and
+casts the result back to float64, so a float64 layer rounds like a float32 one).
 """
 
 import keras
@@ -21,6 +24,7 @@ from course_pkg.cells import (
     cell_reference,
     set_cell_params,
 )
+from course_pkg.cells.autodiff import outputs_and_gradients
 from course_pkg.reference import (
     bidirectional_backward,
     bidirectional_forward,
@@ -51,52 +55,8 @@ DTYPES = ["float32", "float64"] if BACKEND == "tensorflow" else ["float32"]
 
 # ------------------------------------------------------------------------------- helpers
 
-def outputs_and_gradients(layer, x: np.ndarray, upstream: list[np.ndarray]):
-    """Run ``layer(x)`` and differentiate the loss sum_k sum(outputs_k * upstream_k) with the
-    backend's own autodiff (``tf.GradientTape`` or ``jax.grad``); its gradient with respect to
-    outputs_k is upstream_k, the ``dy`` that the reference backward passes take.
-
-    Returns:
-        The outputs (a list of arrays) and the gradients with respect to x and to every
-        ``layer.trainable_variables``, in that order.
-    """
-    def loss_of(outputs):
-        return sum(ops.sum(o * ops.convert_to_tensor(g, dtype=o.dtype)) for o, g in zip(outputs, upstream))
-
-    def as_list(outputs):
-        return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            outputs = as_list(layer(x))
-            loss = loss_of(outputs)
-        grads = tape.gradient(loss, [x] + list(layer.trainable_variables))
-    elif BACKEND == "jax":
-        import jax
-
-        trainable = [v.value for v in layer.trainable_variables]
-        non_trainable = [v.value for v in layer.non_trainable_variables]
-
-        def loss_and_outputs(x, trainable):
-            outputs, _ = layer.stateless_call(trainable, non_trainable, x)
-            outputs = as_list(outputs)
-            return loss_of(outputs), outputs
-
-        grad_fn = jax.grad(loss_and_outputs, argnums=(0, 1), has_aux=True)
-        (dx, dvars), outputs = grad_fn(jax.numpy.asarray(x), trainable)
-        grads = [dx, *dvars]
-    else:
-        raise NotImplementedError(f"outputs_and_gradients: backend must be 'tensorflow' or 'jax', "
-                                  f"got {BACKEND!r}")
-    return [np.asarray(o) for o in outputs], [np.asarray(g) for g in grads]
-
-
 def compare(title: str, got, want, dtype: str) -> float:
-    got, want = np.asarray(got), np.asarray(want)
+    got, want = ops.convert_to_numpy(got), np.asarray(want)   # a torch output may require grad
     assert got.shape == want.shape, f"{title}: shape {got.shape}, reference {want.shape}"
     diff = float(np.abs(got - want).max())
     print(f"\n[{BACKEND} {dtype}] {title}: max |diff| {diff:.2e}")

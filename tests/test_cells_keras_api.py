@@ -126,12 +126,12 @@ def test_keras_file_save_and_load_gives_identical_outputs(key, tmp_path, rng):
     rnn_params = randomised(model.get_layer("rnn"), rng)
     randomised(model.get_layer("bi"), rng)
     x = rng.standard_normal((N, T, D)).astype(np.float32)
-    before = [np.asarray(y) for y in model(x)]
+    before = [keras.ops.convert_to_numpy(y) for y in model(x)]
 
     path = tmp_path / f"{key}.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    after = [np.asarray(y) for y in loaded(x)]
+    after = [keras.ops.convert_to_numpy(y) for y in loaded(x)]
 
     assert type(loaded.get_layer("rnn").cell) is cls
     assert type(loaded.get_layer("bi").forward_layer.cell) is cls
@@ -158,7 +158,7 @@ def test_mixed_precision_computes_in_float16_with_float32_variables(key, mixed_p
     assert {keras.backend.standardize_dtype(a.dtype) for a in [y, *states]} == {"float16"}
     want, _ = recurrent_forward(cell_reference(layer), x.astype(np.float64),
                                 {k: v.astype(np.float64) for k, v in params.items()})
-    diff = float(np.abs(np.asarray(y, dtype=np.float64) - want).max())
+    diff = float(np.abs(keras.ops.convert_to_numpy(y).astype(np.float64) - want).max())
     print(f"\n[{BACKEND} mixed_float16] {key}: max |diff| vs float64 reference {diff:.2e}")
     assert diff < 1e-2
 
@@ -170,7 +170,7 @@ def test_mixed_precision_computes_in_float16_with_float32_variables(key, mixed_p
     want_bi, _ = bidirectional_forward(cell_reference(bi).cell, x.astype(np.float64),
                                        {side: {k: v.astype(np.float64) for k, v in p.items()}
                                         for side, p in bi_params.items()})
-    assert float(np.abs(np.asarray(y_bi, dtype=np.float64) - want_bi).max()) < 1e-2
+    assert float(np.abs(keras.ops.convert_to_numpy(y_bi).astype(np.float64) - want_bi).max()) < 1e-2
 
 
 def test_the_dtype_policy_is_float32_outside_the_mixed_precision_test():
@@ -205,7 +205,7 @@ def test_peephole_cell_with_zero_peepholes_computes_what_keras_lstm_computes(rng
     set_cell_params(ours, params)
     theirs.set_weights([params["W"], params["U"], params["b"]])
     x = rng.standard_normal((N, T, D)).astype(np.float32)
-    diff = float(np.abs(np.asarray(ours(x)) - np.asarray(theirs(x))).max())
+    diff = float(np.abs(keras.ops.convert_to_numpy(ours(x)) - keras.ops.convert_to_numpy(theirs(x))).max())
     print(f"\n[{BACKEND}] PeepholeLSTMCell(p = 0) vs keras.layers.LSTM: max |diff| {diff:.2e}")
     assert diff < 1e-5
 
@@ -215,7 +215,7 @@ def test_linear_elman_cell_reproduces_the_lectures_worked_example():
     layer.build((None, 3, 2))
     set_cell_params(layer, {"W": np.ones((2, 2)), "U": np.ones((2, 2)), "b": np.zeros(2)})
     x = np.array([[[1, 1], [1, 1], [2, 2]], [[2, 2], [1, 1], [1, 1]]], dtype=np.float32)
-    np.testing.assert_array_equal(np.asarray(layer(x)),
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)),
                                   [[[2, 2], [6, 6], [16, 16]], [[4, 4], [10, 10], [22, 22]]])
 
 

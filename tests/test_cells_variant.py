@@ -45,7 +45,7 @@ def test_outputs_and_final_cell_state_match_lstm_variant_forward_within_1e_5(key
     cell.set_weights([params[n] for n in variant.param_names])
 
     x = rng.standard_normal((N, T, D)).astype(np.float32)
-    h_seq, h_last, c_last = (np.asarray(v) for v in layer(x))
+    h_seq, h_last, c_last = (keras.ops.convert_to_numpy(v) for v in layer(x))
     want, cache = lstm_variant_forward(x.astype(np.float64), np.zeros((N, H)),
                                        {k: v.astype(np.float64) for k, v in params.items()}, variant)
     print(f"\n{key}: max |h - h_ref| {np.abs(h_seq - want).max():.2e}")
@@ -76,7 +76,7 @@ def test_every_switch_off_computes_what_keras_lstm_computes(rng):
     keras_lstm.build((None, T, D))
     ours = rnn_of(VariantLSTMCell(H))
     ours.cell.set_weights(keras_lstm.get_weights())
-    diff = np.abs(np.asarray(ours(x)[0]) - np.asarray(keras_lstm(x))).max()
+    diff = np.abs(keras.ops.convert_to_numpy(ours(x)[0]) - keras.ops.convert_to_numpy(keras_lstm(x))).max()
     print(f"\nmax |ours - keras.layers.LSTM| {diff:.2e}")
     assert diff < 1e-5
 
@@ -102,7 +102,7 @@ def test_get_config_round_trip_rebuilds_the_same_variant(rng):
     layer, clone_layer = rnn_of(cell), rnn_of(clone)
     clone.set_weights(cell.get_weights())
     x = rng.standard_normal((N, T, D)).astype(np.float32)
-    np.testing.assert_array_equal(np.asarray(layer(x)[0]), np.asarray(clone_layer(x)[0]))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)[0]), keras.ops.convert_to_numpy(clone_layer(x)[0]))
 
 
 def test_coupled_without_forget_gate_is_refused_with_the_reason():

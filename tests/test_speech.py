@@ -242,3 +242,26 @@ def test_recipe_test_preset(recipe_test_runs):
     assert all(np.isfinite(v) for v in metrics.values())
     assert len(document["history"]["loss"]) == 2
     assert set(document["per_voice"]) <= set(document["data"]["provenance"]["test_voices"])
+
+
+def test_prefix_beam_search_finds_the_most_probable_label_and_checks_its_width():
+    """course_pkg.models.ctc.ctc_prefix_beam_search (the beam search on PyTorch, where Keras has
+    none): with a beam wide enough to keep every prefix it returns the label of highest CTC
+    probability, found here by summing every path of 4 frames over blank + 2 symbols."""
+    import itertools
+
+    from course_pkg.models.ctc import ctc_collapse, ctc_prefix_beam_search
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        logits = rng.normal(size=(4, 3)) * 2
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        by_label: dict[str, float] = {}
+        for path in itertools.product(range(3), repeat=4):
+            label = ctc_collapse("".join("-ab"[c] for c in path))
+            by_label[label] = by_label.get(label, 0.0) + float(np.prod(probs[range(4), path]))
+        best = max(by_label, key=by_label.get)
+        found = ctc_prefix_beam_search(np.log(probs), beam_width=100)
+        assert "".join("-ab"[c] for c in found) == best
+    with pytest.raises(ValueError, match="argument beam_width expected a positive integer, got 0"):
+        ctc_prefix_beam_search(np.log(probs), beam_width=0)

@@ -30,7 +30,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["alignment_probability", "brute_force_ctc_loss", "ctc_alignments", "ctc_collapse"]
+__all__ = ["alignment_probability", "brute_force_ctc_loss", "ctc_alignments", "ctc_collapse",
+           "ctc_prefix_beam_search"]
 
 
 def ctc_collapse(path: Sequence, blank="-"):
@@ -103,3 +104,52 @@ def brute_force_ctc_loss(label: Sequence, probs: np.ndarray, symbols: Sequence, 
     paths = ctc_alignments(label, len(probs), blank)
     total = sum(alignment_probability(p, probs, symbols) for p in paths)
     return float(-np.log(total)), paths
+
+
+def ctc_prefix_beam_search(log_probs: np.ndarray, beam_width: int = 16, blank: int = 0) -> list[int]:
+    """The most likely label by CTC prefix beam search over one example's frames.
+
+    Each prefix (a label so far) keeps two log probabilities, of its alignments ending in a blank
+    and ending in its last symbol, so that every alignment collapsing to the prefix is counted
+    once; after each frame the ``beam_width`` most likely prefixes are kept. The decoding of
+    ``keras.ops.ctc_decode(strategy="beam_search")``, which Keras's PyTorch backend lacks.
+
+    Args:
+        log_probs: (T, C) per-frame log probabilities (log-softmax of the logits); T is the valid
+            frames only.
+        beam_width: prefixes kept after each frame (a positive integer).
+        blank: the blank class.
+
+    Returns:
+        The best prefix, class ids without blanks.
+    """
+    if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width <= 0:
+        raise ValueError(f"ctc_prefix_beam_search: argument beam_width expected a positive "
+                         f"integer, got {beam_width!r}")
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    if log_probs.ndim != 2:
+        raise ValueError(f"ctc_prefix_beam_search: argument log_probs expected shape (T, C), "
+                         f"got {log_probs.shape}")
+    neg_inf = -np.inf
+    beams: dict[tuple, tuple[float, float]] = {(): (0.0, neg_inf)}   # prefix -> (blank, symbol)
+    for frame in log_probs:
+        nxt: dict[tuple, list[float]] = {}
+
+        def add(prefix, k, value):
+            entry = nxt.setdefault(prefix, [neg_inf, neg_inf])
+            entry[k] = np.logaddexp(entry[k], value)
+
+        for prefix, (p_blank, p_symbol) in beams.items():
+            total = np.logaddexp(p_blank, p_symbol)
+            add(prefix, 0, total + frame[blank])
+            for c, p in enumerate(frame):
+                if c == blank:
+                    continue
+                if prefix and prefix[-1] == c:
+                    add(prefix, 1, p_symbol + p)           # a repeat merges into the prefix
+                    add(prefix + (c,), 1, p_blank + p)     # a blank in between: a new symbol
+                else:
+                    add(prefix + (c,), 1, total + p)
+        ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(*kv[1]))
+        beams = {prefix: (b, s) for prefix, (b, s) in ranked[:beam_width]}
+    return list(max(beams.items(), key=lambda kv: np.logaddexp(*kv[1]))[0])

@@ -221,14 +221,14 @@ def sample_ids_batch(
                          f"{rows} temperatures were given (one row each)")
     rng = np.random.default_rng(seed)
     _reset(model)
-    logits = np.asarray(model(np.tile(prime, (rows, 1)), training=False))[:, -1]
+    logits = keras.ops.convert_to_numpy(model(np.tile(prime, (rows, 1)), training=False))[:, -1]
     out = np.empty((rows, length), dtype=np.int64)
     for t in range(length):
         for row, tau in enumerate(temperatures):
             out[row, t] = sample_index(logits[row].astype(np.float64), tau, rng)
         if stop is not None and np.all(stop(out[:, : t + 1])):
             return out[:, : t + 1]
-        logits = np.asarray(model(out[:, t : t + 1].astype(np.int32), training=False))[:, -1]
+        logits = keras.ops.convert_to_numpy(model(out[:, t : t + 1].astype(np.int32), training=False))[:, -1]
     return out
 
 

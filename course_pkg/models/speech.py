@@ -17,7 +17,8 @@ Training: ``model.compile(loss=keras.losses.CTC())``, targets 0-padded int label
 (``course_pkg.data.speech.encode_labels``): Keras's CTC loss counts a target's non-zero ids as its
 length and takes every output frame as valid (padding frames are silence, which the network learns
 to call blank). Decoding: :func:`ctc_decode_strings`, greedy (best class per frame, then
-collapse) or beam search, both ``keras.ops.ctc_decode``.
+collapse) or beam search, both ``keras.ops.ctc_decode`` (on PyTorch, which has no CTC beam search in
+Keras, the beam search is ``course_pkg.models.ctc.ctc_prefix_beam_search``).
 
 Example:
     >>> model = ctc_recognizer(40, 10, units=64)
@@ -116,9 +117,17 @@ def ctc_decode_strings(logits, alphabet: str, strategy: str = "greedy", beam_wid
     if strategy not in ("greedy", "beam_search"):
         raise ValueError(f"ctc_decode_strings: strategy must be 'greedy' or 'beam_search', "
                          f"got {strategy!r}")
-    logits = np.asarray(logits, dtype=np.float32)
+    logits = keras.ops.convert_to_numpy(logits).astype(np.float32)
     if lengths is None:
         lengths = np.full(len(logits), logits.shape[1], dtype=np.int32)
+    if strategy == "beam_search" and keras.backend.backend() == "torch":
+        # Keras's torch backend has no CTC beam search: the same search, in NumPy.
+        from course_pkg.models.ctc import ctc_prefix_beam_search
+
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return [decode_labels(ctc_prefix_beam_search(lp[:n], beam_width), alphabet)
+                for lp, n in zip(log_probs, lengths)]
     decoded, _ = keras.ops.ctc_decode(logits, np.asarray(lengths, dtype=np.int32),
                                       strategy=strategy, beam_width=beam_width, mask_index=0)
     ids = keras.ops.convert_to_numpy(decoded)[0]

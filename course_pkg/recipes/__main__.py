@@ -73,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(_reproduction_line(record), flush=True)
 
-    options = {"run_dir": args.run_dir, "hardware": _hardware(args)} if application else {}
     try:
+        options = {"run_dir": args.run_dir, "hardware": _hardware(args)} if application else {}
         document = run_recipe(args.recipe, args.preset, out=args.out, progress=progress, **options)
-    except ValueError as exc:
+    except (ValueError, NotImplementedError) as exc:   # bad input; --cpu-devices on PyTorch
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if application:

@@ -120,6 +120,10 @@ def device_kind() -> str:
         import jax
 
         return "gpu" if jax.default_backend() in ("gpu", "cuda", "rocm") else "cpu"
+    if backend == "torch":
+        import torch
+
+        return "gpu" if torch.cuda.is_available() else "cpu"
     return "cpu"
 
 
@@ -247,8 +251,22 @@ def gradient_step(model, jit_compile: bool = False, polymorphic: bool = False) -
 
         compiled = jax.jit(jax.value_and_grad(loss_of))
         return lambda x, y: jax.block_until_ready(compiled(trainable, x, y))
+    if backend == "torch":
+        import torch
+
+        # Eager: Keras's torch jit_compile is torch.compile, whose compile time alone exceeds
+        # these measurements; jit_compile and polymorphic do not apply.
+        weights = [v.value for v in model.trainable_variables]
+
+        def torch_step(x, y):
+            loss = _loss(y, model(x, training=True))
+            grads = torch.autograd.grad(loss, weights)
+            return (keras.ops.convert_to_numpy(loss.detach()),
+                    [keras.ops.convert_to_numpy(g) for g in grads])
+
+        return torch_step
     raise NotImplementedError(f"gradient_step: backend {backend!r} is not supported "
-                              "(tensorflow or jax)")
+                              "(tensorflow, jax or torch)")
 
 
 def _out_of_memory(exc: BaseException) -> bool:

@@ -153,7 +153,8 @@ def hardware_scope(hardware: Hardware) -> Iterator[None]:
     backend; both are restored on exit.
 
     Raises:
-        NotImplementedError: data parallelism on a backend other than TensorFlow or JAX.
+        NotImplementedError: data parallelism on a backend other than TensorFlow or JAX
+            (PyTorch: :func:`no_data_parallelism`).
     """
     import keras
 
@@ -178,11 +179,19 @@ def hardware_scope(hardware: Hardware) -> Iterator[None]:
             finally:
                 keras.distribution.set_distribution(previous)
         else:
-            raise NotImplementedError(
-                f"data parallelism over {hardware.replicas} devices is implemented for the "
-                f"TensorFlow (tf.distribute) and JAX (keras.distribution) backends, not {backend!r}")
+            raise NotImplementedError(no_data_parallelism(backend))
     finally:
         keras.config.set_dtype_policy(previous_policy)
+
+
+def no_data_parallelism(backend: str) -> str:
+    """Why ``backend`` cannot train data parallel here (the message of the NotImplementedError).
+
+    Keras 3's data-parallel API, ``keras.distribution``, is implemented for JAX only, and
+    TensorFlow has its own ``tf.distribute``; Keras offers none for PyTorch (a PyTorch model is
+    made data parallel with torch's DistributedDataParallel, outside ``model.fit``)."""
+    return (f"data parallelism is implemented for the TensorFlow (tf.distribute) and JAX "
+            f"(keras.distribution) backends; Keras has none for {backend!r}: train on one device")
 
 
 def split_cpu(count: int) -> tuple[str, ...]:
@@ -221,5 +230,5 @@ def split_cpu(count: int) -> tuple[str, ...]:
             raise RuntimeError(f"split_cpu: JAX has already started with {len(jax.devices('cpu'))} "
                                f"CPU device(s); call split_cpu({count}) before using JAX")
     else:
-        raise NotImplementedError(f"split_cpu: data parallelism needs TensorFlow or JAX, not {backend!r}")
+        raise NotImplementedError(f"split_cpu: {no_data_parallelism(backend)}")
     return tuple(f"cpu:{i}" for i in range(count))

@@ -111,6 +111,57 @@ def _seed_states(model: Any) -> list:
             for generator in getattr(layer, "_seed_generators", [])]
 
 
+def _torch_rng_state() -> dict[str, list] | None:
+    """On PyTorch, the state of torch's global generators (None on the other backends).
+
+    Keras's torch backend draws the masks of a layer built without a seed (``Dropout(0.3)``) from
+    torch's global generator, not from the layer's SeedGenerator, so the run's state file carries
+    that generator too."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    state = {"cpu": torch.get_rng_state().tolist()}
+    if torch.cuda.is_available():
+        state["cuda"] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
+    return state
+
+
+def _set_torch_rng_state(state: Mapping[str, list] | None) -> None:
+    """Put back what :func:`_torch_rng_state` saved (nothing when it saved nothing)."""
+    if not state:
+        return
+    import torch
+
+    torch.set_rng_state(torch.tensor(state["cpu"], dtype=torch.uint8))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in state["cuda"]])
+
+
+class _TorchRngAtEpochBegin:
+    """A Keras callback that puts torch's generators back when the resumed epoch begins: the first
+    ``model.fit`` of a process draws from them while it sets up training (the uninterrupted run
+    did that in its first epoch, before the state was saved), and every epoch's data loader then
+    draws its seed, which must come from the saved state as in the uninterrupted run."""
+
+    def __new__(cls, state: Mapping[str, list] | None):
+        import keras
+
+        class Restore(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.pending = state
+
+            def on_epoch_begin(self, epoch, logs=None):
+                if self.pending:
+                    _set_torch_rng_state(self.pending)
+                    self.pending = None
+
+        return Restore()
+
+
 def _reset_stateful_layers(model: Any) -> None:
     for layer in model._flatten_layers():
         if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
@@ -194,9 +245,11 @@ def fit(
             if not shuffle:
                 _reset_stateful_layers(model)
             epoch_start = time.perf_counter()
+            restore = [_TorchRngAtEpochBegin(state.get("torch_rng"))] if epoch == resumed else []
             logs = model.fit(_take(x, order), None if y is None else _take(y, order),
                              batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
-                             shuffle=False, validation_data=validation_data, verbose=0).history
+                             shuffle=False, validation_data=validation_data, verbose=0,
+                             callbacks=restore).history
             for key, values in logs.items():
                 history.setdefault(key, []).append(float(values[-1]))
             if folder is not None:
@@ -205,7 +258,8 @@ def fit(
                 model.save_weights(partial)
                 os.replace(partial, folder / CHECKPOINT)
                 state = {"fingerprint": tag, "epochs_done": epoch + 1, "history": history,
-                         "seed_states": [np.asarray(v).tolist() for v in _seed_states(model)]}
+                         "seed_states": [np.asarray(v).tolist() for v in _seed_states(model)],
+                         "torch_rng": _torch_rng_state()}
                 (folder / f".next-{STATE}").write_text(json.dumps(state), encoding="utf-8")
                 os.replace(folder / f".next-{STATE}", folder / STATE)
                 _write_log(folder / LOG, history)
