@@ -6,7 +6,9 @@ mixed precision on the GPU that is there (float16 on a T4, whose tensor cores ha
 bfloat16 from compute capability 8.0 on: A100, L4, H100, which needs no loss scaling), let Keras
 compile with XLA where the model allows it, and spread every batch over all visible GPUs (data
 parallelism: ``tf.distribute.MirroredStrategy`` on TensorFlow, ``keras.distribution.DataParallel``
-on JAX). Without a GPU the GPU presets fall back to float32 on the CPU.
+on JAX; Keras has no data-parallel API for PyTorch, so there a run over several devices stops
+with the NotImplementedError of :func:`no_data_parallelism`). Without a GPU the GPU presets fall
+back to float32 on the CPU.
 
 :func:`hardware_scope` applies a :class:`Hardware` while a model is built, trained and evaluated,
 and puts the global Keras settings back afterwards.
