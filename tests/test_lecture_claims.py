@@ -112,6 +112,35 @@ def test_a_whole_torch_stack_loads_into_keras(mode):
     np.testing.assert_allclose(ours, theirs.transpose(1, 0, 2), atol=2e-6)
 
 
+@pytest.mark.keras
+@pytest.mark.parametrize("mode", ["GRU", "LSTM", "RNN"])
+def test_the_keras_model_of_a_real_torch_call_computes_what_the_torch_module_computes(mode):
+    """PyTorch itself (installed by the set-up): nn.LSTM / nn.GRU / nn.RNN(input_size, hidden_size,
+    num_layers=2, batch_first=True, bidirectional=True, dropout=0.1) in eval mode, and the Keras
+    model keras_like_torch builds from the same arguments, loaded with the module's weights."""
+    import keras
+    import torch
+
+    from course_pkg.cells import set_model_params
+    from course_pkg.cells.torch_layout import keras_like_torch
+
+    arguments = dict(input_size=D, hidden_size=H, num_layers=2, batch_first=True,
+                     bidirectional=True, dropout=0.1)
+    torch.manual_seed(0)
+    module = getattr(torch.nn, mode)(**arguments).eval()
+    model = keras_like_torch(mode, **arguments)
+    assert [type(layer).__name__ for layer in model.layers] == ["Bidirectional", "Dropout",
+                                                                "Bidirectional"]
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
+    set_model_params(model, from_torch_state_dict(mode, state, 2, True))
+    x = np.random.default_rng(5).normal(size=(N, 6, D)).astype(np.float32)
+    with torch.no_grad():
+        theirs = module(torch.from_numpy(x))[0].numpy()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), theirs, atol=2e-6)
+    with pytest.raises(ValueError, match="argument dropout expected a number in \\[0, 1\\), got 1.0"):
+        keras_like_torch(mode, D, H, dropout=1.0)
+
+
 # --- exploding gradients: the NaN detection ------------------------------------------------
 
 def test_first_nonfinite_step():

@@ -24,7 +24,9 @@ import numpy as np
 from course_pkg.reference.wrappers import Bidirectional, GRUCell, LSTMCell, RNNCell
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
-SKIPPED = ("InputLayer", "Masking")          # layers with no weights that the reference needs
+# Layers with no weights that the reference needs (Dropout: the identity at inference, which is
+# what the reference computes; it sits between the layers of PyTorch's nn.LSTM(dropout=p)).
+SKIPPED = ("InputLayer", "Masking", "Dropout")
 
 
 def _kind(layer: Any) -> str:
@@ -189,8 +191,8 @@ def _recurrent_layers(func: str, model: Any) -> list:
         if kind in SKIPPED:
             continue
         if kind not in RECURRENT + ("Bidirectional",):
-            raise ValueError(f"{func}: the reference covers SimpleRNN, LSTM, GRU, Bidirectional "
-                             f"and Masking layers; layer {layer.name!r} is a {type(layer).__name__}")
+            raise ValueError(f"{func}: the reference covers SimpleRNN, LSTM, GRU, Bidirectional, "
+                             f"Masking and Dropout layers; layer {layer.name!r} is a {type(layer).__name__}")
         found.append(layer)
     if not found:
         raise ValueError(f"{func}: model has no recurrent layer")

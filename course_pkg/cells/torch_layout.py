@@ -15,6 +15,7 @@ U = weight_hh^T (H, G*H). The two biases add up for ``nn.RNN`` and ``nn.LSTM``; 
 apart, as the two rows of Keras's (2, 3H) bias, because b_hn sits inside the reset gate's product.
 :func:`from_torch` converts one layer and :func:`from_torch_state_dict` a whole stack, into the
 params dicts that ``course_pkg.cells.set_model_params`` loads into a Keras model.
+:func:`keras_like_torch` builds the Keras model that an ``nn.LSTM(...)`` (or ``nn.GRU``, ``nn.RNN``) call describes.
 :func:`torch_forward` is PyTorch's documented computation written in NumPy (sequence first,
 (T, N, D), as ``batch_first=False``), so that a conversion can be checked without PyTorch.
 """
@@ -28,7 +29,7 @@ import numpy as np
 from course_pkg.reference.activations import sigmoid
 
 __all__ = ["KERAS_GATES", "TORCH_GATES", "from_torch", "from_torch_state_dict",
-           "random_torch_state", "torch_forward"]
+           "keras_like_torch", "random_torch_state", "torch_forward"]
 
 #: Gate blocks by mode, in PyTorch's row order and in Keras's column order.
 TORCH_GATES = {"RNN": ("h",), "LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
@@ -163,3 +164,52 @@ def torch_forward(mode: str, x: np.ndarray, state: Mapping[str, np.ndarray], num
             directions.append(np.stack(hs))
         out = np.concatenate(directions, axis=-1)
     return out
+
+
+def keras_like_torch(mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                     bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                     bidirectional: bool = False):
+    """The Keras model that ``nn.LSTM(input_size, hidden_size, num_layers, bias, batch_first,
+    dropout, bidirectional)`` describes (``nn.GRU``, ``nn.RNN`` with tanh: the same with ``mode``).
+
+    One Keras layer per PyTorch layer, each returning every step (PyTorch's ``output``):
+    ``LSTM(hidden_size, return_sequences=True, use_bias=bias)``, inside
+    ``Bidirectional(merge_mode="concat")`` when bidirectional, and ``Dropout(dropout)`` between
+    layers (PyTorch drops the outputs of every layer but the last). A GRU is Keras's
+    ``reset_after=True``, PyTorch's formulation. Load a PyTorch module's weights with
+    ``set_model_params(model, from_torch_state_dict(mode, state, num_layers, bidirectional))``.
+
+    Keras is always batch first: the model takes (N, T, input_size). ``batch_first`` says what
+    the PyTorch call expected and changes nothing here; with ``batch_first=False`` transpose the
+    (T, N, D) input first.
+
+    Returns:
+        A built ``keras.Sequential``, input (N, T, input_size), output (N, T, H * directions).
+    """
+    _check_mode("keras_like_torch", mode)
+    for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
+                        ("num_layers", num_layers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"keras_like_torch: argument {name} expected a positive integer, "
+                             f"got {value!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"keras_like_torch: argument dropout expected a number in [0, 1), "
+                         f"got {dropout!r}")
+    import keras
+
+    def recurrent():
+        kwargs = {"return_sequences": True, "use_bias": bias}
+        if mode == "LSTM":
+            return keras.layers.LSTM(hidden_size, **kwargs)
+        if mode == "GRU":
+            return keras.layers.GRU(hidden_size, reset_after=True, **kwargs)
+        return keras.layers.SimpleRNN(hidden_size, **kwargs)
+
+    layers = [keras.Input((None, input_size))]
+    for k in range(num_layers):
+        layer = recurrent()
+        layers.append(keras.layers.Bidirectional(layer, merge_mode="concat") if bidirectional
+                      else layer)
+        if dropout and k < num_layers - 1:
+            layers.append(keras.layers.Dropout(dropout))
+    return keras.Sequential(layers, name=f"keras_like_torch_{mode.lower()}")
