@@ -290,3 +290,14 @@ def test_the_skip_gru_copies_its_state_on_skipped_steps_and_updates_on_schedule(
     for t in np.flatnonzero(u[0] == 0):
         np.testing.assert_array_equal(h[:, t], h[:, t - 1])
     assert np.abs(h[:, 5] - h[:, 4]).max() > 1e-4
+
+
+def test_training_on_backends_refuses_unknown_backends_and_epochs():
+    # The three-backend run itself is checked on the "Keras in practice" page (the book build).
+    from course_pkg.experiments.backends import train_cell, train_on_backends
+
+    with pytest.raises(ValueError, match="argument backends expected names from "
+                                         "\\['tensorflow', 'jax', 'torch'\\], got \\['theano'\\]"):
+        train_on_backends(("jax", "theano"))
+    with pytest.raises(ValueError, match="argument epochs expected a positive integer, got 0"):
+        train_cell(epochs=0)

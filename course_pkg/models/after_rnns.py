@@ -234,7 +234,8 @@ class MinGRU(keras.layers.Layer):
     def step(self, x_t, h_prev):
         """One streaming step: h_t from x_t (N, D) and h_{t-1} (N, H) in constant time."""
         a, b = self.gates(x_t)
-        return a * h_prev + b
+        # h_prev may be a NumPy array: a tensor times an array is not defined on every backend.
+        return a * ops.convert_to_tensor(h_prev, dtype=a.dtype) + b
 
     def compute_output_shape(self, input_shape):
         if self.return_sequences:

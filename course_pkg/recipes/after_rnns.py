@@ -377,6 +377,10 @@ def _compiled(fn: Callable) -> Callable:
         import jax
 
         return jax.jit(fn)
+    if backend == "torch":
+        import torch
+
+        return torch.no_grad()(fn)   # inference: no autograd graph (and no torch.compile wait)
     return fn
 
 
