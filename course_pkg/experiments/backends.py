@@ -3,7 +3,8 @@
 The cells of ``course_pkg.cells`` are written with ``keras.ops`` only, so the same code trains on
 TensorFlow, JAX and PyTorch. Keras fixes its backend when it is first imported (``KERAS_BACKEND``),
 so :func:`train_on_backends` starts one Python process per backend, all at once, each running
-:func:`train_cell` and printing its result as one JSON line.
+:func:`train_cell` and printing its result as one JSON line; the backend of the calling process,
+when it has imported Keras, trains in that process meanwhile (one process and one import less).
 
 :func:`train_cell` starts from weights drawn with NumPy (each backend's own initialisers would draw
 different random numbers from the same seed), trains on full batches in a fixed order (nothing
@@ -72,7 +73,8 @@ def train_cell(epochs: int = 30, seed: int = 0) -> dict[str, Any]:
 
 def train_on_backends(backends: Sequence[str] = BACKENDS, epochs: int = 30,
                       seed: int = 0) -> list[dict[str, Any]]:
-    """:func:`train_cell` on each backend, each in its own Python process (started together).
+    """:func:`train_cell` on each backend, each in its own Python process (started together), but
+    the backend this process already runs, which trains here.
 
     Raises:
         ValueError: an unknown backend.
@@ -82,17 +84,25 @@ def train_on_backends(backends: Sequence[str] = BACKENDS, epochs: int = 30,
     if unknown:
         raise ValueError(f"train_on_backends: argument backends expected names from "
                          f"{list(BACKENDS)}, got {unknown}")
+    here = _backend_of_this_process()
     command = [sys.executable, "-m", __name__, "--epochs", str(epochs), "--seed", str(seed)]
-    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "KERAS_BACKEND": b, "TF_CPP_MIN_LOG_LEVEL": "3"})
-             for b in backends]
-    runs = []
-    for backend, proc in zip(backends, procs):
+    procs = {b: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env={**os.environ, "KERAS_BACKEND": b, "TF_CPP_MIN_LOG_LEVEL": "3"})
+             for b in backends if b != here}
+    runs = {here: train_cell(epochs, seed)} if here in backends else {}  # while the others run
+    for backend, proc in procs.items():
         out, err = proc.communicate(timeout=600)
         if proc.returncode != 0:
             raise RuntimeError(f"train_on_backends: the {backend} run failed:\n{err[-2000:]}")
-        runs.append(json.loads(out.strip().splitlines()[-1]))
-    return runs
+        runs[backend] = json.loads(out.strip().splitlines()[-1])
+    return [runs[b] for b in backends]
+
+
+def _backend_of_this_process() -> str | None:
+    """The Keras backend of this process if Keras is already imported (else None: importing it
+    here would fix the backend of the caller)."""
+    keras = sys.modules.get("keras")
+    return keras.backend.backend() if keras is not None else None
 
 
 if __name__ == "__main__":
