@@ -30,16 +30,11 @@ book-clean:
 _build/html/.built:
 	$(MAKE) book
 
-# Run every test; builds the book first when it has not been built yet. The Keras tests run
-# again on the JAX and the PyTorch backends: the cells, the shared training loop, the application
-# models and every application recipe (test preset, two devices, kill and resume; on PyTorch,
-# which Keras cannot train data parallel, the two-device run must stop with a clear error).
-KERAS_TESTS := tests/test_cells_*.py tests/test_training.py tests/test_models_applications.py \
-  tests/test_recipes_applications.py
+# Run every test; builds the book first when it has not been built yet. The whole suite runs on
+# TensorFlow, and the Keras tests again on JAX and on PyTorch, the three at the same time
+# (tools/run_tests.py says which tests and how; logs in _build/test-logs/).
 test: setup _build/html/.built
-	$(BIN)/pytest
-	KERAS_BACKEND=jax $(BIN)/pytest -m keras -p no:cacheprovider $(KERAS_TESTS)
-	KERAS_BACKEND=torch $(BIN)/pytest -m keras -p no:cacheprovider $(KERAS_TESTS)
+	$(PY) tools/run_tests.py
 
 # Lint each source notebook (markers against nbgrader metadata), generate the student release
 # from it and check that the source scores full marks and the release scores zero.

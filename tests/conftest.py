@@ -67,3 +67,24 @@ def recipe_test_runs(tmp_path_factory: pytest.TempPathFactory):
     from recipe_runs import RecipeTestRuns
 
     return RecipeTestRuns(tmp_path_factory.mktemp("recipe-test-runs"))
+
+
+# Session fixtures too expensive to compute on two xdist workers: the modules that use one of
+# them form one group, so they run on one worker (tools/run_tests.py, ``--dist loadgroup``).
+SHARED_SESSION_FIXTURES = ("site_visits", "recipe_test_runs")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``: each test module is one group (its module fixtures then run
+    once), except that the modules sharing an expensive session fixture share a group."""
+    if not getattr(config.option, "loadgroup", False):  # set on the workers by xdist
+        return
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    for module, its_items in modules.items():
+        used = {name for item in its_items for name in getattr(item, "fixturenames", ())}
+        group = next((name for name in SHARED_SESSION_FIXTURES if name in used), module)
+        for item in its_items:
+            item.add_marker(pytest.mark.xdist_group(group))

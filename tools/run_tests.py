@@ -1,0 +1,148 @@
+"""Run every test: the whole suite on TensorFlow, the Keras tests on JAX and PyTorch, side by side.
+
+Keras fixes its backend when it is imported, so each backend needs its own pytest process:
+
+- ``tensorflow``: every test. Its test modules are spread over ``--workers`` pytest-xdist
+  workers with ``--dist loadgroup``; ``tests/conftest.py`` keeps each module on one worker, and
+  the modules that share an expensive session fixture (the site visits, the recipes' test runs)
+  together, so nothing is computed twice.
+- ``jax`` and ``torch``: the Keras tests (``-m keras``) of the cells, the shared training loop,
+  the application models and every application recipe (test preset, two devices, kill and
+  resume; on PyTorch, which Keras cannot train data parallel, the two-device run must stop with
+  a clear error).
+
+They run at the same time. Much of a test's time is spent waiting (on a sandboxed subprocess,
+a browser, a notebook kernel), so on two cores the runs fill each other's gaps. Each run writes
+``_build/test-logs/<name>.log``; the first is also printed as it goes, the others whole when
+they end. Exit status 0 when every run passes.
+
+Usage (from the repository root; ``make test`` runs it)::
+
+    .venv/bin/python tools/run_tests.py [--workers 2] [--only NAME ...] [-- PYTEST_ARGS...]
+
+``PYTEST_ARGS`` go to every run (e.g. ``-- -x``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LOGS = REPO / "_build" / "test-logs"
+KERAS_TEST_FILES = sorted(str(p.relative_to(REPO)) for p in (REPO / "tests").glob("test_cells_*.py")) + [
+    "tests/test_training.py", "tests/test_models_applications.py", "tests/test_recipes_applications.py"]
+
+
+@dataclass
+class Run:
+    """One pytest process: its name, Keras backend and arguments."""
+
+    name: str
+    backend: str
+    args: list[str]
+    parallel: bool = False  # spread over the xdist workers
+    process: subprocess.Popen | None = field(default=None, repr=False)
+    started: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def log(self) -> Path:
+        return LOGS / f"{self.name}.log"
+
+
+def runs() -> list[Run]:
+    return [
+        Run("tensorflow", "tensorflow", [], parallel=True),
+        Run("jax", "jax", ["-m", "keras", "-p", "no:cacheprovider", *KERAS_TEST_FILES]),
+        Run("torch", "torch", ["-m", "keras", "-p", "no:cacheprovider", *KERAS_TEST_FILES]),
+    ]
+
+
+def command(run: Run, workers: int, extra: list[str]) -> list[str]:
+    argv = [sys.executable, "-m", "pytest", *run.args, *extra]
+    if run.parallel and workers > 1:
+        argv += ["-n", str(workers), "--dist", "loadgroup"]
+    return argv
+
+
+def start(run: Run, workers: int, extra: list[str], to_terminal: bool) -> threading.Thread | None:
+    """Start ``run`` writing to its log; with ``to_terminal``, also copied to this stdout as it
+    comes (returns the copying thread)."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "KERAS_BACKEND": run.backend}
+    run.started = time.monotonic()
+    with open(run.log, "wb") as log:
+        run.process = subprocess.Popen(command(run, workers, extra), cwd=REPO, env=env,
+                                       stdout=subprocess.PIPE if to_terminal else log,
+                                       stderr=subprocess.STDOUT)
+    if not to_terminal:
+        return None
+
+    def copy() -> None:
+        with open(run.log, "wb") as log:
+            for line in run.process.stdout:
+                log.write(line)
+                sys.stdout.buffer.write(line)
+                sys.stdout.buffer.flush()
+
+    thread = threading.Thread(target=copy, daemon=True)
+    thread.start()
+    return thread
+
+
+def summary_line(run: Run) -> str:
+    """pytest's last count ("12 passed in 3.4s"), or the exit status where there is none."""
+    counts = [line.strip("= ") for line in run.log.read_text(errors="replace").splitlines()
+              if re.search(r"\d+ (passed|failed|errors?|skipped|deselected)\b.* in ", line)]
+    return counts[-1] if counts else f"exit status {run.process.returncode}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2,
+                        help="xdist workers of the TensorFlow run (default 2; 1 = no xdist)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=[r.name for r in runs()],
+                        help="run only these (default: all)")
+    parser.add_argument("pytest_args", nargs="*", help="after --: arguments for every pytest run")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers expected a positive integer, got {args.workers}")
+    chosen = [r for r in runs() if not args.only or r.name in args.only]
+    copying = [start(run, args.workers, args.pytest_args, to_terminal=(i == 0))
+               for i, run in enumerate(chosen)]
+    try:
+        while any(run.process.poll() is None for run in chosen):
+            for run in chosen:
+                if run.process.poll() is not None and not run.seconds:
+                    run.seconds = time.monotonic() - run.started
+            time.sleep(1)
+    except KeyboardInterrupt:
+        for run in chosen:
+            if run.process.poll() is None:
+                run.process.terminate()
+        raise
+    for i, run in enumerate(chosen):
+        run.seconds = run.seconds or time.monotonic() - run.started
+        if copying[i] is not None:
+            copying[i].join()
+        if i > 0:
+            print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
+            sys.stdout.write(run.log.read_text(errors="replace"))
+            sys.stdout.flush()
+    print()
+    for run in chosen:
+        verdict = "passed" if run.process.returncode == 0 else "FAILED"
+        print(f"{run.name:>10}: {verdict} in {run.seconds:.0f} s ({summary_line(run)})")
+    return 0 if all(run.process.returncode == 0 for run in chosen) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
