@@ -11,14 +11,16 @@ Keras fixes its backend when it is imported, so each backend needs its own pytes
   resume; on PyTorch, which Keras cannot train data parallel, the two-device run must stop with
   a clear error).
 
-They run at the same time. Much of a test's time is spent waiting (on a sandboxed subprocess,
+By default they run at the same time. Much of a test's time is spent waiting (on a sandboxed subprocess,
 a browser, a notebook kernel), so on two cores the runs fill each other's gaps. Each run writes
 ``_build/test-logs/<name>.log``; the first is also printed as it goes, the others whole when
 they end. Exit status 0 when every run passes.
 
-Usage (from the repository root; ``make test`` runs it)::
+``make test`` runs them one after another (``--serial``); ``make test-parallel`` side by side.
 
-    .venv/bin/python tools/run_tests.py [--workers 2] [--only NAME ...] [-- PYTEST_ARGS...]
+Usage (from the repository root)::
+
+    .venv/bin/python tools/run_tests.py [--serial] [--workers 2] [--only NAME ...] [-- PYTEST_ARGS...]
 
 ``PYTEST_ARGS`` go to every run (e.g. ``-- -x``).
 """
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2,
                         help="xdist workers of the TensorFlow run (default 2; 1 = no xdist)")
+    parser.add_argument("--serial", action="store_true",
+                        help="one run after another, each in one process, all printed as they go")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=[r.name for r in runs()],
                         help="run only these (default: all)")
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for every pytest run")
@@ -116,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1:
         parser.error(f"--workers expected a positive integer, got {args.workers}")
     chosen = [r for r in runs() if not args.only or r.name in args.only]
+    if args.serial:
+        for run in chosen:
+            print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
+            start(run, 1, args.pytest_args, to_terminal=True).join()
+            run.process.wait()
+            run.seconds = time.monotonic() - run.started
+        return report(chosen)
     copying = [start(run, args.workers, args.pytest_args, to_terminal=(i == 0))
                for i, run in enumerate(chosen)]
     try:
@@ -137,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
             sys.stdout.write(run.log.read_text(errors="replace"))
             sys.stdout.flush()
+    return report(chosen)
+
+
+def report(chosen: list[Run]) -> int:
+    """One line per run; exit status 0 when every run passed."""
     print()
     for run in chosen:
         verdict = "passed" if run.process.returncode == 0 else "FAILED"

@@ -228,7 +228,8 @@ def sample_ids_batch(
             out[row, t] = sample_index(logits[row].astype(np.float64), tau, rng)
         if stop is not None and np.all(stop(out[:, : t + 1])):
             return out[:, : t + 1]
-        logits = keras.ops.convert_to_numpy(model(out[:, t : t + 1].astype(np.int32), training=False))[:, -1]
+        step_input = out[:, t : t + 1].astype(np.int32)
+        logits = keras.ops.convert_to_numpy(model(step_input, training=False))[:, -1]
     return out
 
 
