@@ -34,3 +34,7 @@ c.ClearSolutions.code_stub = {"python": CODE_STUB}
 
 # A test cell fails on any error or any stderr output; the whole notebook runs in seconds.
 c.Execute.timeout = 120
+# A class's submissions are graded many at a time on shared cores: give a kernel 5 minutes to start
+# and a cell's output a minute to arrive (nbgrader's 60 s and 4 s abandon students under load).
+c.Execute.startup_timeout = 300
+c.Execute.iopub_timeout = 60

@@ -351,6 +351,10 @@ async () => {
 # Sets the theme before the page's own scripts run: a reader who chose the light theme.
 _LIGHT_THEME_JS = "localStorage.setItem('mode', 'light'); localStorage.setItem('theme', 'light');"
 _THEME_JS = "document.documentElement.dataset.theme"
+#: True once no CSS transition or animation in the page is still running.
+_TRANSITIONS_DONE_JS = ("() => document.getAnimations()"
+                        ".every((a) => a.playState !== 'running' || a.effect === null"
+                        " || a.effect.getComputedTiming().iterations === Infinity)")
 _AXE_RUN_JS = """async (tags) => await axe.run(document,
     {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"""
 
@@ -401,7 +405,10 @@ def _axe_in_both_themes(page: object) -> dict[str, list[dict]]:
                 if page.evaluate(_THEME_JS) == "dark" or not switch.count():
                     break
                 switch.first.click()
-            page.wait_for_timeout(400)  # the theme's colour transitions
+            # the theme's colour transitions: a loaded machine can take longer than their
+            # nominal duration, and axe-core must read the final colours, not a mid-fade
+            page.wait_for_timeout(100)
+            page.wait_for_function(_TRANSITIONS_DONE_JS, timeout=10_000)
         theme = page.evaluate(_THEME_JS)
         if theme != mode:
             found[mode] = [{"id": "theme", "impact": "critical", "count": 1, "nodes": ["html"],

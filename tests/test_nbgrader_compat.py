@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import Settings, grade_all
-from autograder.release import nbgrader_env
+from autograder.release import nbgrader_env, nbgrader_failure
 
 pytestmark = pytest.mark.sandbox
 
@@ -41,6 +41,16 @@ FILES_SOURCES = {
     "hidden": "test-hidden-tests.ipynb",
     "p1": "submitted-unchanged.ipynb",
 }
+
+
+#: Written into each throw-away course: nbgrader's defaults give a kernel 60 s to start and a
+#: cell's output 4 s to arrive after its reply, which a test run sharing two cores with other
+#: grading runs can exceed (nbgrader then abandons the student). Scores do not depend on these.
+NBGRADER_CONFIG = """c = get_config()  # noqa: F821
+c.Execute.startup_timeout = 300
+c.Execute.iopub_timeout = 60
+c.Execute.timeout = 120
+"""
 
 
 def _read(path: Path) -> dict:
@@ -70,7 +80,11 @@ def _nbgrader(course: Path, *args: str) -> str:
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=nbgrader_env(),
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"nbgrader {args[0]} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    output = proc.stdout + proc.stderr
+    # nbgrader logs a failed student's traceback just before its ERROR lines: show that part
+    first_error = output.find("| ERROR]")
+    shown = output[max(0, first_error - 3000):first_error + 600] if first_error >= 0 else output[-3000:]
+    assert proc.returncode == 0, f"nbgrader {args[0]} failed ({nbgrader_failure(output)}):\n{shown}"
     return f"nbgrader {' '.join(args[:2])}: {time.perf_counter() - start:.1f} s"
 
 
@@ -127,6 +141,8 @@ def course(tmp_path_factory) -> dict:
     for part, fixture in FILES_SOURCES.items():
         shutil.copy2(APPS / fixture, files / f"{part}.ipynb")
     shutil.copy2(APPS / "autotests.yml", files / "autotests.yml")
+    for folder in courses.values():
+        (folder / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         for line in pool.map(lambda a: _nbgrader(courses[a], "generate_assignment", a, "--force"), courses):
             print(line)
