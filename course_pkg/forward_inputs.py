@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from course_pkg.checks.lstm_and_gru import _inputs_lstm_step_forward, _rng, make_rnn
+from course_pkg.checks.lstm_and_gru import _inputs_lstm_step_forward, make_rnn
 from course_pkg.checks.rnn_from_scratch import _inputs_forward, _inputs_step_forward
-from course_pkg.checks.rnn_from_scratch import _rng as _rnn_rng
+from course_pkg.checks.seeded import seeded_rng
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -72,7 +72,7 @@ def tanh_rnn_forward(
 def rnn_step_backward_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(dh_next, cache)`` for ``rnn_step_backward`` (N, D, H, seed)."""
     x, h_prev, W, U, b = _inputs_step_forward(p)
-    dh_next = _rnn_rng(p["seed"] + 1).normal(size=(p["N"], p["H"]))
+    dh_next = seeded_rng(p["seed"] + 1).normal(size=(p["N"], p["H"]))
     return (dh_next, rnn_step_cache(x, h_prev, W, U, b))
 
 
@@ -85,14 +85,14 @@ def rnn_backward_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
         cache = rnn_step_cache(x[:, t, :], h, W, U, b)
         caches.append(cache)
         h = cache[-1]
-    dh = _rnn_rng(p["seed"] + 1).normal(size=(p["N"], p["T"], p["H"]))
+    dh = seeded_rng(p["seed"] + 1).normal(size=(p["N"], p["T"], p["H"]))
     return (dh, caches)
 
 
 def lstm_step_backward_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(dh_next, dc_next, cache)`` for ``lstm_step_backward`` (N, D, H, seed)."""
     cache = lstm_step_cache(*_inputs_lstm_step_forward(p))
-    rng = _rng(p["seed"] + 1)
+    rng = seeded_rng(p["seed"] + 1)
     dh_next = rng.normal(size=(p["N"], p["H"]))
     dc_next = rng.normal(size=(p["N"], p["H"]))
     return (dh_next, dc_next, cache)
@@ -101,7 +101,7 @@ def lstm_step_backward_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
 def gradient_norms_inputs(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(h, U)`` for ``gradient_norms`` (N, T, D, H, rho, seed): h the states of a tanh RNN."""
     x, h0, W, U, b = make_rnn(float(p["rho"]), H=p["H"], D=p["D"], T=p["T"], seed=p["seed"])
-    x = np.repeat(x, p["N"], axis=0) + _rng(p["seed"] + 1).normal(size=(p["N"], p["T"], p["D"]))
+    x = np.repeat(x, p["N"], axis=0) + seeded_rng(p["seed"] + 1).normal(size=(p["N"], p["T"], p["D"]))
     h = tanh_rnn_forward(x, np.zeros((p["N"], p["H"])), W, U, b)
     return (h, U)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder.assignment import load_assignment
 from autograder.release import nbgrader_env
 
 COURSE = Path(__file__).resolve().parents[1] / "assignments"
@@ -74,3 +75,29 @@ def execute(path: Path, timeout: float) -> tuple[nbformat.NotebookNode, float]:
     elapsed = time.perf_counter() - start
     print(f"source notebook executed in {elapsed:.1f} s")
     return nb, elapsed
+
+
+def check_answers_and_points(source: nbformat.NotebookNode, assignment: str,
+                             points: dict[str, tuple[int, ...]], manual: tuple[str, int],
+                             test_suffixes: tuple[str, ...] = ("", "_hidden")) -> None:
+    """Assert an assignment's answer cells, their tests' points and its manually graded answer.
+
+    ``points`` maps each answer's grade_id, in notebook order, to the points of its tests
+    ``test_<grade_id><suffix>`` (one per entry, suffixes taken in order); ``manual`` is the one
+    markdown answer graded by hand and its points. Every answer cell names itself in its first
+    line (``# graded-cell: <grade_id>``) and does not import the course package; the automatic
+    tests add up to 30 points.
+    """
+    answers = [c for c in source.cells if nb_meta(c).get("solution") and c.cell_type == "code"]
+    assert [nb_meta(c)["grade_id"] for c in answers] == list(points)
+    for cell in answers:
+        assert cell.source.splitlines()[0] == f"# graded-cell: {nb_meta(cell)['grade_id']}"
+        assert "course_pkg" not in cell.source
+    loaded = load_assignment(assignment, COURSE)
+    owners = {t.grade_id: (t.answer_id, t.points) for t in loaded.tests}
+    for grade_id, answer_points in points.items():
+        tests = [f"test_{grade_id}{suffix}" for suffix in test_suffixes]
+        assert [owners[t] for t in tests[:len(answer_points)]] == [(grade_id, p) for p in answer_points]
+    assert sum(t.points for t in loaded.tests) == 30
+    assert [(m.grade_id, m.kind, m.points) for m in loaded.manual] == [(manual[0], "markdown", manual[1])]
+    assert loaded.max_score == 30.0 + manual[1]

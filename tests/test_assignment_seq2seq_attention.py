@@ -17,14 +17,13 @@ import numpy as np
 import pytest
 
 import course_pkg.checks as check
-from autograder.assignment import load_assignment
 from autograder.release import STUB_LINE, verify_release
 from course_pkg.checks import get_check
 from course_pkg.checks.seq2seq_attention import make_step
 from course_pkg.colab import setup_cell
 from course_pkg.reference import attention as ref
 
-from nbgrader_course import nb_meta
+from nbgrader_course import check_answers_and_points, nb_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "seq2seq_attention"
@@ -47,20 +46,7 @@ def test_first_code_cell_is_the_shared_set_up_cell(source):
 
 
 def test_answers_tests_and_points(source):
-    answers = [c for c in source.cells if nb_meta(c).get("solution") and c.cell_type == "code"]
-    assert [nb_meta(c)["grade_id"] for c in answers] == list(POINTS)
-    for cell in answers:
-        assert cell.source.splitlines()[0] == f"# graded-cell: {nb_meta(cell)['grade_id']}"
-        assert "course_pkg" not in cell.source
-    assignment = load_assignment(NAME, ROOT / "assignments")
-    owners = {t.grade_id: (t.answer_id, t.points) for t in assignment.tests}
-    for grade_id, points in POINTS.items():
-        tests = [f"test_{grade_id}", f"test_{grade_id}_hidden", f"test_{grade_id}_keras"]
-        assert [owners[t] for t in tests[:len(points)]] == [(grade_id, p) for p in points]
-    assert sum(t.points for t in assignment.tests) == 30
-    assert [(m.grade_id, m.kind, m.points) for m in assignment.manual] == [(*MANUAL[:1], "markdown",
-                                                                           MANUAL[1])]
-    assert assignment.max_score == 32.0
+    check_answers_and_points(source, NAME, POINTS, MANUAL, ("", "_hidden", "_keras"))
 
 
 def test_hidden_tests_cover_the_edge_cases(source):

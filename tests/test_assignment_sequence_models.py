@@ -29,7 +29,7 @@ from course_pkg.models.ctc import brute_force_ctc_loss
 from course_pkg.reference import ctc as ref_ctc
 from course_pkg.reference import forecasting as ref_fc
 
-from nbgrader_course import nb_meta
+from nbgrader_course import check_answers_and_points, nb_meta
 
 pytestmark = pytest.mark.keras
 
@@ -53,21 +53,9 @@ def test_first_code_cell_is_the_shared_set_up_cell(source):
 
 
 def test_answers_tests_and_points(source):
-    answers = [c for c in source.cells if nb_meta(c).get("solution") and c.cell_type == "code"]
-    assert [nb_meta(c)["grade_id"] for c in answers] == list(POINTS)
-    for cell in answers:
-        assert cell.source.splitlines()[0] == f"# graded-cell: {nb_meta(cell)['grade_id']}"
-        assert "course_pkg" not in cell.source
-    assignment = load_assignment(NAME, ROOT / "assignments")
-    owners = {t.grade_id: (t.answer_id, t.points) for t in assignment.tests}
-    for grade_id, points in POINTS.items():
-        tests = [f"test_{grade_id}", f"test_{grade_id}_hidden"]
-        assert [owners[t] for t in tests[:len(points)]] == [(grade_id, p) for p in points]
-    assert "test_train_tagger_hidden" not in owners  # one training per grading
-    assert sum(t.points for t in assignment.tests) == 30
-    assert [(m.grade_id, m.kind, m.points) for m in assignment.manual] == [
-        (MANUAL[0], "markdown", MANUAL[1])]
-    assert assignment.max_score == 32.0
+    check_answers_and_points(source, NAME, POINTS, MANUAL)
+    tests = {t.grade_id for t in load_assignment(NAME, ROOT / "assignments").tests}
+    assert "test_train_tagger_hidden" not in tests  # one training per grading
 
 
 def test_hidden_tests_cover_the_edge_cases(source):

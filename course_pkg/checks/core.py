@@ -319,15 +319,22 @@ def call_student(
     return check.unpack(returned)
 
 
-def _run_visible(check: Check, student_fn: Callable[..., Any], params: dict[str, Any]) -> None:
-    where = check.describe(params)
-    where = f" ({where})" if where else ""
+def call_student_or_fail(check: Check, student_fn: Callable[..., Any], params: dict[str, Any],
+                         where: str) -> dict[str, Any]:
+    """:func:`call_student`, with anything the student's code raised turned into the check's
+    failure: ``AssertionError("<check><where>: <what went wrong and what to do>")``."""
     try:
-        student = call_student(check, student_fn, params)
+        return call_student(check, student_fn, params)
     except Exception as exc:  # noqa: BLE001 - any failure of student code is a failed check
         raise AssertionError(
             f"{check.name}{where}: {error_message(check.name, _format_exception(exc))}"
         ) from None
+
+
+def _run_visible(check: Check, student_fn: Callable[..., Any], params: dict[str, Any]) -> None:
+    where = check.describe(params)
+    where = f" ({where})" if where else ""
+    student = call_student_or_fail(check, student_fn, params, where)
     expected = check.reference(check.build_inputs(params), params)
     failures = compare_outputs(check.name, student, expected, params)
     if failures:

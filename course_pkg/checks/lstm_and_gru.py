@@ -49,6 +49,7 @@ from course_pkg.checks.core import (
     unpack_tuple,
 )
 from course_pkg.checks.inputs import data_inputs
+from course_pkg.checks.seeded import seeded_rng
 
 LSTM_GATES = ("i", "f", "c", "o")
 GRU_GATES = ("z", "r", "h")
@@ -65,10 +66,6 @@ EXPERIMENT_SIZES = {"H": 32, "D": 8, "T": 30}
 # ---------------------------------------------------------------------------------------------
 
 
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(int(seed))
-
-
 def _lstm_weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray, ...]:
     # Scaled so that no gate saturates and every term of every gradient matters.
     W = rng.normal(scale=0.5, size=(D, 4 * H))
@@ -78,7 +75,7 @@ def _lstm_weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray,
 
 
 def _inputs_lstm_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     x = rng.normal(size=(p["N"], p["D"]))
     h_prev = rng.normal(scale=0.5, size=(p["N"], p["H"]))
     c_prev = rng.normal(size=(p["N"], p["H"]))
@@ -87,7 +84,7 @@ def _inputs_lstm_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _inputs_lstm_forward(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     x = rng.normal(size=(p["N"], p["T"], p["D"]))
     h0 = rng.normal(scale=0.5, size=(p["N"], p["H"]))
     W, U, b = _lstm_weights(rng, p["D"], p["H"])
@@ -95,7 +92,7 @@ def _inputs_lstm_forward(p: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _inputs_gru_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     N, D, H = p["N"], p["D"], p["H"]
     x = rng.normal(size=(N, D))
     h_prev = rng.normal(scale=0.5, size=(N, H))
@@ -111,7 +108,7 @@ def _as_float32_values(a: np.ndarray) -> np.ndarray:
 
 
 def _inputs_peephole(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     N, T, D, H = p["N"], p["T"], p["D"], p["H"]
     x = rng.normal(size=(N, T, D))
     h0 = rng.normal(scale=0.5, size=(N, H))

@@ -29,14 +29,11 @@ import numpy as np
 
 from course_pkg.checks.core import Check, OutputFormatError, register, unpack_tuple
 from course_pkg.checks.inputs import data_inputs
+from course_pkg.checks.seeded import seeded_rng
 
 # ---------------------------------------------------------------------------------------------
 # Deterministic inputs (pure NumPy; no reference)
 # ---------------------------------------------------------------------------------------------
-
-
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(int(seed))
 
 
 def _weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray, ...]:
@@ -48,7 +45,7 @@ def _weights(rng: np.random.Generator, D: int, H: int) -> tuple[np.ndarray, ...]
 
 
 def _inputs_forward(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     x = rng.normal(size=(p["N"], p["T"], p["D"]))
     h0 = rng.normal(scale=0.5, size=(p["N"], p["H"]))
     W, U, b = _weights(rng, p["D"], p["H"])
@@ -56,7 +53,7 @@ def _inputs_forward(p: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _inputs_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     x = rng.normal(size=(p["N"], p["D"]))
     h_prev = rng.normal(scale=0.5, size=(p["N"], p["H"]))
     W, U, b = _weights(rng, p["D"], p["H"])
@@ -68,7 +65,7 @@ def _inputs_step_forward(p: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _inputs_clip(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     scale = float(p["grad_scale"])
     grads = {
         "dW": scale * rng.normal(size=(p["D"], p["H"])),
@@ -79,7 +76,7 @@ def _inputs_clip(p: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _inputs_sample(p: dict[str, Any]) -> tuple[Any, ...]:
-    logits = float(p["logit_scale"]) * _rng(p["seed"]).normal(size=(p["N"], p["V"]))
+    logits = float(p["logit_scale"]) * seeded_rng(p["seed"]).normal(size=(p["N"], p["V"]))
     sampling_rng = np.random.default_rng([int(p["seed"]), 1])
     return (logits, float(p["temperature"]), sampling_rng)
 

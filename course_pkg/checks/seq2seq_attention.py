@@ -44,6 +44,7 @@ from course_pkg.checks.core import (
     run_check,
     unpack_tuple,
 )
+from course_pkg.checks.seeded import requested_dtype, seeded_rng
 
 SCORES = ("dot", "general", "additive")
 SCORE_PARAMS = {"dot": (), "general": ("W_a",), "additive": ("W_1", "W_2", "v")}
@@ -56,18 +57,8 @@ RTOL, ATOL = 1e-4, 1e-6  # float32 inputs: the float32 rounding of a correct ans
 # ---------------------------------------------------------------------------------------------
 
 
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(int(seed))
-
-
-def _dtype(p: dict[str, Any]) -> np.dtype:
-    if p["dtype"] not in DTYPES:
-        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {p['dtype']!r}")
-    return np.dtype(p["dtype"])
-
-
 def _cast(p: dict[str, Any], *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    dtype = _dtype(p)
+    dtype = requested_dtype(p, DTYPES)
     return tuple(a.astype(dtype) for a in arrays)
 
 
@@ -91,7 +82,7 @@ def _score_params(rng: np.random.Generator, score: str, Hq: int, H: int, A: int)
 
 def _inputs_scores(score: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     def build(p: dict[str, Any]) -> tuple[Any, ...]:
-        rng = _rng(p["seed"])
+        rng = seeded_rng(p["seed"])
         Hq = p["H"] if score == "dot" else p["Hq"]
         query = rng.normal(size=(p["N"], Hq))
         enc = rng.normal(size=(p["N"], p["S"], p["H"]))
@@ -101,14 +92,14 @@ def _inputs_scores(score: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
 
 
 def _inputs_masked_softmax(p: dict[str, Any]) -> tuple[Any, ...]:
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     scores = p["scale"] * rng.normal(size=(p["N"], p["S"]))
     return (*_cast(p, scores), make_mask(rng, p["N"], p["S"], p["empty_rows"]))
 
 
 def _inputs_attention(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(query, enc, mask, score, params)`` of one attention step."""
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     score = p["score"]
     if score not in SCORES:
         raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}")
@@ -123,7 +114,7 @@ def _inputs_attention(p: dict[str, Any]) -> tuple[Any, ...]:
 
 def _inputs_attention_backward(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(query, enc, mask, score, params, d_context)``."""
-    d_context = _rng(p["seed"] + 1).normal(size=(p["N"], p["H"]))
+    d_context = seeded_rng(p["seed"] + 1).normal(size=(p["N"], p["H"]))
     return (*_inputs_attention(p), *_cast(p, d_context))
 
 
@@ -133,7 +124,7 @@ def _as_float32_values(a: np.ndarray) -> np.ndarray:
 
 def _inputs_keras(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(query, enc, mask)`` in float32 values, every row with at least one real position."""
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     query = _as_float32_values(rng.normal(size=(p["N"], p["H"])))
     enc = _as_float32_values(rng.normal(size=(p["N"], p["S"], p["H"])))
     return (query, enc, make_mask(rng, p["N"], p["S"]))
@@ -144,7 +135,7 @@ DECODER_PARAMS = ("W_x", "W_s", "b", "W_a", "W_c", "W_o", "b_o")
 
 def _inputs_decoder_step(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(x, s_prev, enc, mask, params)`` of one decoder step."""
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     N, S, E, Hd, H, Hc, V = (p[k] for k in ("N", "S", "E", "Hd", "H", "Hc", "V"))
     x = rng.normal(size=(N, E))
     s_prev = rng.normal(scale=0.5, size=(N, Hd))
@@ -165,7 +156,7 @@ def make_step(V: int, H: int, seed: int, dtype: str = "float64"
     ``new_state = tanh(E[token] + state @ U)`` and ``log_probs = log_softmax(new_state @ O)``;
     the arrays are of ``dtype``. Deterministic given its arguments; no two tokens tie.
     """
-    rng = _rng(seed)
+    rng = seeded_rng(seed)
     dt = np.dtype(dtype)
     E = rng.normal(size=(V, H)).astype(dt)
     U = rng.normal(scale=0.8, size=(H, H)).astype(dt)
@@ -184,7 +175,7 @@ def make_step(V: int, H: int, seed: int, dtype: str = "float64"
 
 
 def _inputs_beam_search(p: dict[str, Any]) -> tuple[Any, ...]:
-    step, state0 = make_step(p["V"], p["H"], p["seed"], _dtype(p).name)
+    step, state0 = make_step(p["V"], p["H"], p["seed"], requested_dtype(p, DTYPES).name)
     return (step, state0, p["k"], p["max_len"], p["alpha"])
 
 
@@ -303,7 +294,7 @@ def _ref_masked_softmax(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, n
 
     scores, mask = args
     return _weights_outputs(masked_softmax(scores.astype(np.float64), mask), mask,
-                            _dtype(p).itemsize * 8)
+                            requested_dtype(p, DTYPES).itemsize * 8)
 
 
 def _ref_attention(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -312,7 +303,7 @@ def _ref_attention(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, np.nda
     query, enc, mask, score, params = args
     context, weights, _ = attention(*_f64((query, enc)), mask, score,
                                     dict(zip(params, _f64(tuple(params.values())))))
-    return {"context": context, **_weights_outputs(weights, mask, _dtype(p).itemsize * 8)}
+    return {"context": context, **_weights_outputs(weights, mask, requested_dtype(p, DTYPES).itemsize * 8)}
 
 
 def _ref_backward(args: tuple[Any, ...], p: dict[str, Any]) -> dict[str, np.ndarray]:

@@ -42,16 +42,15 @@ import numpy as np
 from course_pkg.checks.core import (
     Check,
     OutputFormatError,
-    _format_exception,
-    call_student,
+    call_student_or_fail,
     capture_dir,
     compare_outputs,
-    error_message,
     register,
     run_check,
     unpack_tuple,
 )
 from course_pkg.checks.inputs import data_inputs
+from course_pkg.checks.seeded import requested_dtype, seeded_rng
 
 DTYPES = ("float64", "float32")
 RTOL, ATOL = 1e-4, 1e-5  # float32 inputs, and Keras's float32 CTC, pass
@@ -61,16 +60,6 @@ CPU_BUDGET_S = 90.0
 """Seconds of CPU the training may take (the solution: about 6)."""
 BLANK = 0
 CRAFTED_T = 6
-
-
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(int(seed))
-
-
-def _dtype(p: dict[str, Any]) -> np.dtype:
-    if p["dtype"] not in DTYPES:
-        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {p['dtype']!r}")
-    return np.dtype(p["dtype"])
 
 
 def _positive(p: dict[str, Any], *names: str) -> None:
@@ -87,7 +76,7 @@ def _positive(p: dict[str, Any], *names: str) -> None:
 
 def make_series(T: int, seed: int, dtype: str = "float64") -> np.ndarray:
     """(T,) a seasonal series with a trend and noise: ``sin(2 pi t / 12) + 0.02 t + noise``."""
-    rng = _rng(seed)
+    rng = seeded_rng(seed)
     t = np.arange(T)
     series = np.sin(2 * np.pi * t / 12) + 0.02 * t + 0.3 * rng.normal(size=T)
     return series.astype(dtype)
@@ -98,7 +87,7 @@ def _inputs_windows(p: dict[str, Any]) -> tuple[Any, ...]:
     if p["T"] < p["window"] + p["horizon"]:
         raise ValueError(f"T={p['T']} is too short for window={p['window']} + "
                          f"horizon={p['horizon']}")
-    return (make_series(p["T"], p["seed"], _dtype(p).name), p["window"], p["horizon"])
+    return (make_series(p["T"], p["seed"], requested_dtype(p, DTYPES).name), p["window"], p["horizon"])
 
 
 def _inputs_persistence(p: dict[str, Any]) -> tuple[Any, ...]:
@@ -215,8 +204,8 @@ def _inputs_ctc(p: dict[str, Any]) -> tuple[Any, ...]:
         raise ValueError(f"C must be at least 3 (the blank and two characters), got {p['C']}")
     if p["repeat"] and p["L"] < 2:
         raise ValueError("repeat=1 needs a label of at least L=2 characters")
-    rng = _rng(p["seed"])
-    dtype = _dtype(p)
+    rng = seeded_rng(p["seed"])
+    dtype = requested_dtype(p, DTYPES)
     label = make_label(rng, p["L"], p["C"], p["repeat"])
     if p["T"] < min_frames(label):
         raise ValueError(f"T={p['T']} frames are too few for a label of {min_frames(label)} "
@@ -307,8 +296,8 @@ def _inputs_decode(p: dict[str, Any]) -> tuple[Any, ...]:
     _positive(p, "N", "T", "C")
     if p["C"] < 3:
         raise ValueError(f"C must be at least 3 (the blank and two characters), got {p['C']}")
-    rng = _rng(p["seed"])
-    dtype = _dtype(p)
+    rng = seeded_rng(p["seed"])
+    dtype = requested_dtype(p, DTYPES)
     # few classes dominate, so that runs of one class and blanks between them occur
     logits = 2.0 * rng.normal(size=(p["N"], p["T"], p["C"]))
     logits[..., 0] += 1.0
@@ -395,7 +384,7 @@ def _inputs_tagger(p: dict[str, Any]) -> tuple[Any, ...]:
     """``(vocab_size, n_tags, embedding_dim, units, x (N, T), x_more_padding (N, T + 3))``:
     word ids right-padded with 0, lengths 1..T."""
     _positive(p, "vocab_size", "n_tags", "embedding_dim", "units", "N", "T")
-    rng = _rng(p["seed"])
+    rng = seeded_rng(p["seed"])
     N, T = p["N"], p["T"]
     x = rng.integers(1, p["vocab_size"], size=(N, T))
     lengths = rng.integers(1, T + 1, size=N)
@@ -646,12 +635,7 @@ def train_tagger(student_fn: Callable[..., Any], **params: Any) -> None:
         run_check(_TRAIN, runs, params)
         return
     where = f" ({_TRAIN.describe(resolved)})"
-    try:
-        student = call_student(_TRAIN, runs, resolved)
-    except Exception as exc:  # noqa: BLE001 - any failure of student code is a failed check
-        raise AssertionError(
-            f"train_tagger{where}: {error_message('train_tagger', _format_exception(exc))}"
-        ) from None
+    student = call_student_or_fail(_TRAIN, runs, resolved, where)
     failures = compare_outputs("train_tagger", student, {}, resolved)
     if failures:
         lines = "\n".join(f"  - {f}" for f in failures)
