@@ -139,6 +139,17 @@ def test_keras_page_prints_shapes_timings_and_the_gpu_guard():
         assert argument in html
 
 
+def test_keras_page_compares_with_pytorch_and_trains_on_all_three_backends():
+    """The site is built where all three backends are installed: nothing on it is skipped."""
+    html = page_text("keras_in_practice")
+    match = re.search(r"max \|Keras - PyTorch\| = (\d\.\de[-+]\d+)", html)
+    assert match and float(match.group(1)) < 1e-5
+    rows = re.findall(r"^(tensorflow|jax|torch) +(\d\.\d{7}) +(\d\.\d{7})", html, flags=re.M)
+    assert [row[0] for row in rows] == ["tensorflow", "jax", "torch"]
+    match = re.search(r"largest difference between backends over the 20 epochs: (\d\.\de[-+]\d+)", html)
+    assert match and float(match.group(1)) < 1e-5
+
+
 def test_bibliography_lists_every_reference():
     html = page("bibliography")
     bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -28,10 +29,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["BACKENDS", "train_cell", "train_on_backends"]
+__all__ = ["BACKENDS", "installed_backends", "train_cell", "train_on_backends"]
 
 BACKENDS = ("tensorflow", "jax", "torch")
 N, T, D, H = 64, 12, 3, 8
+
+
+def installed_backends() -> tuple[str, ...]:
+    """The backends of :data:`BACKENDS` whose package is installed in this Python (looked up,
+    not imported): all three on Colab and after ``make setup``."""
+    return tuple(b for b in BACKENDS if importlib.util.find_spec(b) is not None)
 
 
 def task(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
