@@ -126,7 +126,9 @@ def test_a_child_cannot_read_or_trace_the_zygote(tmp_path: Path) -> None:
 ])
 def test_a_killed_child_restarts_the_sandbox_and_the_next_submission_grades(
         tmp_path: Path, kill: str, source: str) -> None:
+    run("x = 0", scratch=tmp_path / "up")  # the sandbox is up (run alone, this test starts it)
     before = sandbox().starts
+    assert before >= 1
     killed = run("x = 1", source, scratch=tmp_path / "killed")
     assert killed.sandbox.killed == kill
     assert killed.status["cells"][0]["status"] == "ok"  # what it did before the kill is kept
