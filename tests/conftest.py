@@ -1,6 +1,7 @@
 """Shared pytest set-up: quiet TensorFlow, a seeded random generator, the two check modes, and
 the built website served and visited once per session for the browser tests."""
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -72,19 +73,31 @@ def recipe_test_runs(tmp_path_factory: pytest.TempPathFactory):
 # Session fixtures too expensive to compute on two xdist workers: the modules that use one of
 # them form one group, so they run on one worker (tools/run_tests.py, ``--dist loadgroup``).
 SHARED_SESSION_FIXTURES = ("site_visits", "recipe_test_runs")
+TESTS = Path(__file__).resolve().parent
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup``: each test module is one group (its module fixtures then run
-    once), except that the modules sharing an expensive session fixture share a group."""
-    if not getattr(config.option, "loadgroup", False):  # set on the workers by xdist
-        return
-    modules: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
-    for module, its_items in modules.items():
-        used = {name for item in its_items for name in getattr(item, "fixturenames", ())}
-        group = next((name for name in SHARED_SESSION_FIXTURES if name in used), module)
-        for item in its_items:
-            item.add_marker(pytest.mark.xdist_group(group))
+@functools.cache
+def xdist_group(module: str) -> str:
+    """The group of a test module (``"tests/test_x.py"``): the first shared session fixture its
+    source names (as a test's or a fixture's argument), else the module itself."""
+    text = (TESTS.parent / module).read_text(encoding="utf-8")
+    return next((name for name in SHARED_SESSION_FIXTURES if name in text), module)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` as this suite needs it: each worker takes whole groups of
+    :func:`xdist_group` (module fixtures such as a graded batch run once, and the site visits and
+    the recipes' test runs once per session), the groups with the most tests first.
+
+    pytest-xdist's own ``loadgroup`` reads ``xdist_group`` marks from suffixes it writes into the
+    node ids; pytest 9 no longer lets it rewrite them, so it handed out single tests."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid.split("::", 1)[0])
+
+    return ModuleGroupScheduling(config, log)
