@@ -16,7 +16,7 @@ a browser, a notebook kernel), so on two cores the runs fill each other's gaps. 
 ``_build/test-logs/<name>.log``; the first is also printed as it goes, the others whole when
 they end. Exit status 0 when every run passes.
 
-``make test`` runs them side by side; ``make test-serial`` one after another (``--serial``).
+``make test`` runs them one after another (``--serial``); ``make test-parallel`` side by side.
 
 Usage (from the repository root)::
 
