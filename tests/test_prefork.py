@@ -80,7 +80,12 @@ def run(*sources: str, preload: tuple[str, ...] | None = NUMPY, scratch: Path,
 
 
 def printed(execution: Execution, cell: int = -1) -> object:
-    return ast.literal_eval(execution.status["cells"][cell]["stdout"].strip())
+    """What the cell printed, read as a Python literal; a cell that printed nothing (it failed or
+    ran out of time) fails the test with its status, not with a parse error of an empty string."""
+    status = execution.status["cells"][cell]
+    text = status["stdout"].strip()
+    assert text, f"cell {cell} printed nothing; its status: {status}"
+    return ast.literal_eval(text)
 
 
 def sandbox(preload: tuple[str, ...] = NUMPY, limits: Limits = LIMITS):

@@ -193,6 +193,24 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
     return [root / f"{page}.ipynb" for page in toc_pages(root)]
 
 
+def execution_order(jobs: list[tuple[Path, str]], root: Path = ROOT) -> list[tuple[Path, str]]:
+    """``(notebook, kind)`` jobs in the order to start them: book pages slowest first
+    (``tools/page_order.py``), then the rest (the short release notebooks) as given, so that the
+    short ones fill the gaps at the end."""
+    from page_order import slowest_first
+
+    pages = [str(nb.relative_to(root).with_suffix("")) for nb, kind in jobs if kind == "book"]
+    rank = {name: i for i, name in enumerate(slowest_first(pages))}
+
+    def position(job: tuple[Path, str]) -> int:
+        notebook, kind = job
+        if kind != "book":
+            return len(rank)
+        return rank[str(notebook.relative_to(root).with_suffix(""))]
+
+    return sorted(jobs, key=position)
+
+
 def release_notebooks(root: Path = ROOT) -> list[Path]:
     return sorted((root / "assignments" / "release").glob("*/*.ipynb"))
 
@@ -275,7 +293,7 @@ def host_main(args: argparse.Namespace) -> int:
     if args.only:
         jobs = [(nb, kind) for nb, kind in jobs if nb.stem in args.only]
     pending: queue.Queue = queue.Queue()
-    for job in jobs:
+    for job in execution_order(jobs):
         pending.put(job)
     done: dict[tuple[Path, str], dict] = {}
     printing = threading.Lock()

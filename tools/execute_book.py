@@ -35,6 +35,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from book_toc import toc_pages  # noqa: E402
+from page_order import slowest_first  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     timeout, allow_errors = execution_settings(REPO)
     cache = get_cache(str(Path(args.path_output) / "_build" / ".jupyter_cache"))
     todo = []
-    for page in toc_pages(REPO):
+    for page in slowest_first(toc_pages(REPO)):  # the short pages fill the gaps at the end
         path = REPO / f"{page}.md"
         try:
             cache.match_cache_notebook(read_page(path))

@@ -1,4 +1,4 @@
-"""Run every test: the whole suite on TensorFlow, then the Keras tests on JAX and PyTorch.
+"""Run every test: the whole suite on TensorFlow, the Keras tests on JAX and PyTorch, side by side.
 
 Keras fixes its backend when it is imported, so each backend needs its own pytest process:
 
@@ -11,18 +11,15 @@ Keras fixes its backend when it is imported, so each backend needs its own pytes
   resume; on PyTorch, which Keras cannot train data parallel, the two-device run must stop with
   a clear error).
 
-By default they run in two rounds of two processes: the TensorFlow run on two workers, then the
-JAX and PyTorch runs side by side. Most tests keep one core busy (a notebook kernel, a sandboxed
-subprocess, one small model training), so one process at a time leaves the second core of a
-two-core machine idle about half the time (measured: 52 % busy over the TensorFlow suite, 87 % only
-in the browser tests). Two processes fill it without the over-subscription of four, under which
-a grading test's 20 s cell limit was exceeded. Each run writes ``_build/test-logs/<name>.log``
-(and ``<name>.xml``, JUnit with each test's seconds); the first run of each round is printed as
-it goes, the other whole when it ends. Exit status 0 when every run passes.
+By default they run at the same time. Much of a test's time is spent waiting (on a sandboxed subprocess,
+a browser, a notebook kernel), so on two cores the runs fill each other's gaps. Each run writes
+``_build/test-logs/<name>.log``; the first is also printed as it goes, the others whole when
+they end (and ``<name>.xml``, JUnit with each test's seconds). Exit status 0 when every run
+passes.
 
-``--serial`` runs them one after another in one process each.
+``make test`` runs them one after another (``--serial``); ``make test-parallel`` side by side.
 
-Usage (from the repository root; ``make test`` runs it)::
+Usage (from the repository root)::
 
     .venv/bin/python tools/run_tests.py [--serial] [--workers 2] [--only NAME ...] [-- PYTEST_ARGS...]
 
@@ -70,13 +67,6 @@ def runs() -> list[Run]:
         Run("jax", "jax", ["-m", "keras", "-p", "no:cacheprovider", *KERAS_TEST_FILES]),
         Run("torch", "torch", ["-m", "keras", "-p", "no:cacheprovider", *KERAS_TEST_FILES]),
     ]
-
-
-def rounds(chosen: list[Run]) -> list[list[Run]]:
-    """The runs that go side by side: the TensorFlow run (two workers) alone, then the others."""
-    first = [run for run in chosen if run.parallel]
-    rest = [run for run in chosen if not run.parallel]
-    return [group for group in (first, rest) if group]
 
 
 def command(run: Run, workers: int, extra: list[str]) -> list[str]:
@@ -139,27 +129,20 @@ def main(argv: list[str] | None = None) -> int:
             run.process.wait()
             run.seconds = time.monotonic() - run.started
         return report(chosen)
-    for group in rounds(chosen):
-        run_side_by_side(group, args.workers, args.pytest_args)
-    return report(chosen)
-
-
-def run_side_by_side(group: list[Run], workers: int, extra: list[str]) -> None:
-    """Start every run of ``group`` at once, print the first as it goes and the others at the end."""
-    print(f"\n::: pytest on {group[0].backend} ({group[0].log.relative_to(REPO)})", flush=True)
-    copying = [start(run, workers, extra, to_terminal=(i == 0)) for i, run in enumerate(group)]
+    copying = [start(run, args.workers, args.pytest_args, to_terminal=(i == 0))
+               for i, run in enumerate(chosen)]
     try:
-        while any(run.process.poll() is None for run in group):
-            for run in group:
+        while any(run.process.poll() is None for run in chosen):
+            for run in chosen:
                 if run.process.poll() is not None and not run.seconds:
                     run.seconds = time.monotonic() - run.started
             time.sleep(1)
     except KeyboardInterrupt:
-        for run in group:
+        for run in chosen:
             if run.process.poll() is None:
                 run.process.terminate()
         raise
-    for i, run in enumerate(group):
+    for i, run in enumerate(chosen):
         run.seconds = run.seconds or time.monotonic() - run.started
         if copying[i] is not None:
             copying[i].join()
@@ -167,6 +150,7 @@ def run_side_by_side(group: list[Run], workers: int, extra: list[str]) -> None:
             print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
             sys.stdout.write(run.log.read_text(errors="replace"))
             sys.stdout.flush()
+    return report(chosen)
 
 
 def report(chosen: list[Run]) -> int:
