@@ -96,8 +96,14 @@ def compute_expected(
     limits: Limits,
     cell_timeout: float,
     cache_dir: Path | None = None,
+    preload: tuple[str, ...] | None = None,
 ) -> dict[str, list[ExpectedCall]]:
     """The expected check calls per test grade_id, from the cache or a fresh sandboxed run.
+
+    ``preload``: as for the submissions (:func:`autograder.execution.execute`), the run is a child
+    forked from the pre-warmed sandbox that has these modules imported. The instructor source then
+    runs under the same per-cell limit as a submission, on the same footing: a cold import of
+    TensorFlow alone can take longer than a tight limit on a loaded machine.
 
     Raises:
         AssignmentError: the instructor source does not run cleanly or a test calls no check.
@@ -115,7 +121,7 @@ def compute_expected(
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rnn-ag-expected-") as tmp:
         ex = execute(rebuild(assignment, None), Path(tmp) / "run", config, limits, cell_timeout,
-                     assignment.data_files)
+                     assignment.data_files, preload)
         # A plain test (no check call) may fail in the source, as nbgrader allows (a hidden test
         # that a visible-only solution fails); every other cell must run cleanly.
         checked = {r.cell for r in ex.records}

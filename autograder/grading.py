@@ -90,6 +90,14 @@ class _Context:
         return float(sum(p.assignment.max_score for p in self.parts))
 
 
+def _preload(assignment: Assignment, settings: Settings) -> tuple[str, ...] | None:
+    """What the pre-warmed sandbox imports before it forks a run of ``assignment``: the modules
+    the instructor source imports, or ``None`` (a cold sandbox per run) without prefork."""
+    if not settings.prefork:
+        return None
+    return notebook_imports([c.source for c in assignment.notebook.code_cells()])
+
+
 def _released(assignment: Assignment) -> tuple[dict[str, str], dict[str, str]]:
     """The release's test cells and all its graded cells by grade_id (empty without a release)."""
     folder = assignment.source_path.parent.parent.parent / "release" / assignment.name
@@ -137,10 +145,9 @@ def _grade_notebook(sub: Submission, part: _Part, settings: Settings) -> tuple[l
         and (module := course_pkg_use(match.answers[spec.grade_id].source or "")) is not None
     }
     with tempfile.TemporaryDirectory(prefix="rnn-ag-run-") as tmp:
-        preload = (notebook_imports([c.source for c in a.notebook.code_cells()])
-                   if settings.prefork else None)
         execution = execute(rebuild(a, match), Path(tmp) / "run", settings.sandbox,
-                            settings.limits, settings.cell_timeout, a.data_files, preload)
+                            settings.limits, settings.cell_timeout, a.data_files,
+                            _preload(a, settings))
         tests = score_tests(a, match, reference_users, execution, part.expected)
     tests += manual_results(a, notebook, match, part.released_cells)
     killed = execution.sandbox.killed
@@ -287,7 +294,7 @@ def grade_all(
     parts = []
     for a in assignments:
         expected = compute_expected(a, settings.sandbox, settings.limits,
-                                    settings.cell_timeout, settings.cache_dir)
+                                    settings.cell_timeout, settings.cache_dir, _preload(a, settings))
         parts.append(_Part(a, expected, *_released(a)))
     ctx = _Context(tuple(parts), settings)
     with tempfile.TemporaryDirectory(prefix="rnn-ag-staging-") as staging:
