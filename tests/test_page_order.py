@@ -43,3 +43,17 @@ def test_the_committed_record_puts_a_training_chapter_before_the_home_page() -> 
     order = slowest_first(toc_pages())
     assert sorted(order) == sorted(toc_pages())
     assert order.index("book/sentiment") < order.index("book/intro")
+
+
+def test_the_colab_stage_starts_slow_pages_first_and_the_releases_last() -> None:
+    from colab_stage import execution_order, release_notebooks, toc_notebooks
+
+    jobs = [(nb, "book") for nb in toc_notebooks()] + [(nb, "release") for nb in release_notebooks()]
+    order = execution_order(jobs)
+    assert sorted(order) == sorted(jobs)
+    kinds = [kind for _, kind in order]
+    assert kinds == sorted(kinds)  # "book" < "release": every release after every page
+    names = [nb.stem for nb, _ in order]
+    assert names.index("sentiment") < names.index("intro")
+    assert [nb.stem for nb, kind in order if kind == "release"] == [
+        nb.stem for nb in release_notebooks()]
