@@ -67,3 +67,41 @@ def test_a_plain_markdown_file_is_not_a_page(tmp_path):
     page.write_text("# Notes\n\nNo top matter.\n")
     with pytest.raises(ValueError, match=r"notes.md: not a notebook page"):
         execute_book.read_page(page)
+
+
+def test_outputs_executed_elsewhere_are_cached_under_the_page_the_build_reads(tmp_path):
+    """``--runtime colab``: a notebook executed in the Colab runtime (another Python, another
+    folder, its own metadata) lands in the cache as the build's lookup of the page expects."""
+    from jupyter_cache import get_cache
+    import nbformat
+
+    page = tmp_path / "page.md"
+    page.write_text(PAGE)
+    elsewhere = execute_book.read_page(page)
+    elsewhere.metadata["kernelspec"] = {"name": "python3", "display_name": "Colab"}
+    elsewhere.metadata["language_info"] = {"name": "python", "version": "3.13.0"}
+    elsewhere.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="42 run\n")]
+    elsewhere.cells[-1].execution_count = 1
+    nb = execute_book.with_outputs(execute_book.read_page(page), elsewhere)
+    assert nb.cells[-1].outputs[0]["text"] == "42 run\n" and nb.cells[-1].execution_count == 1
+    assert nb.metadata["language_info"]["version"] == "3.13.0"
+    assert nb.metadata["kernelspec"]["display_name"] == "Python 3"  # the page's own
+    cache = get_cache(str(tmp_path / "_build" / ".jupyter_cache"))
+    execute_book.cache_page(cache, nb, page, 1.5)
+    assert cache.match_cache_notebook(execute_book.read_page(page)).uri == str(page)
+
+
+def test_outputs_of_another_notebook_are_refused(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(PAGE)
+    other = execute_book.read_page(page)
+    other.cells.append(other.cells[-1].copy())
+    with pytest.raises(ValueError, match=r"executed notebook has 3 cells, the page 2"):
+        execute_book.with_outputs(execute_book.read_page(page), other)
+
+
+def test_the_pages_run_here_for_the_site_are_pages_of_the_book():
+    from book_toc import toc_pages
+
+    assert set(execute_book.SITE_RUNS_HERE) <= set(toc_pages(execute_book.REPO))
+    assert "torch" in (execute_book.REPO / "book" / "keras_in_practice.md").read_text()

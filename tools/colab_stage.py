@@ -24,6 +24,12 @@
 Exit status 0 when every notebook passes. Usage (from the repository root)::
 
     .venv/bin/python tools/colab_stage.py [--python /path/to/python3.13] [--only NAME ...] [--jobs 2]
+        [--kind book release]
+
+The book's pages can also be executed in this runtime by the book build itself
+(``make book BOOK_RUNTIME=colab``, tools/execute_book.py, with :class:`ColabRuntime`): the CI
+does so, so that each page runs once, and this stage then runs only the releases
+(``--kind release``).
 
 The venv, the wheel and the executed notebooks live in ``_build/colab/``; the venv is reused
 while ``tools/colab_requirements.txt`` is unchanged.
@@ -45,6 +51,7 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,8 +223,13 @@ def release_notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path,
-            wheelhouse: Path) -> dict:
-    """Execute one notebook alone in an empty folder, as a fresh Colab runtime would."""
+            wheelhouse: Path, label: str | None = None) -> dict:
+    """Execute one notebook alone in an empty folder, as a fresh Colab runtime would.
+
+    Returns:
+        ``{"notebook" (``label``, default the path from the repository root), "kind", "passed",
+        "problems", "messages", "seconds", "executed" (the executed copy's path)}``.
+    """
     subprocess.run([str(vpy), "-m", "pip", "uninstall", "-q", "-y", "rnn-course"],
                    check=True, capture_output=True)
     folder = WORK / "run" / f"{kind}-{notebook.stem}"
@@ -239,7 +251,7 @@ def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path,
     result_file = folder / "result.json"
     start = time.perf_counter()
     proc = subprocess.run([str(vpy), str(Path(__file__).resolve()), "--execute", notebook.name,
-                           "--kind", kind, "--result", str(result_file)],
+                           "--execute-kind", kind, "--result", str(result_file)],
                           cwd=folder, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if result_file.is_file():
@@ -252,7 +264,8 @@ def run_one(vpy: Path, notebook: Path, kind: str, wheel: Path, site_dir: Path,
     if not installed:
         result["passed"] = False
         result["problems"].append("the set-up cell did not install the course package")
-    result.update(notebook=str(notebook.relative_to(ROOT)), kind=kind, seconds=seconds)
+    result.update(notebook=label or str(notebook.relative_to(ROOT)), kind=kind, seconds=seconds,
+                  executed=str(folder / notebook.name))
     return result
 
 
@@ -267,53 +280,73 @@ def print_table(results: list[dict]) -> None:
             print(f"    problem: {problem}")
 
 
-def host_main(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    python = args.python or find_colab_python()
-    version = python_version(python)
-    note = "" if version.startswith(COLAB_PYTHON + ".") else f" (not Colab's {COLAB_PYTHON}: none found)"
-    print(f"colab stage: Python {version} from {python}{note}")
-    WORK.mkdir(parents=True, exist_ok=True)
-    wheel = build_wheel(WORK / "dist")
-    print(f"colab stage: built {wheel.relative_to(ROOT)}")
-    t0 = time.perf_counter()
-    folders = [WORK / "venv"] + [WORK / f"venv-{i + 1}" for i in range(1, args.jobs)]
-    vpy = make_venv(python, folders[0])
-    venvs = [vpy] + [clone_venv(folders[0], folder) for folder in folders[1:]]
-    print(f"colab stage: {len(venvs)} venv(s) {', '.join(str(f.relative_to(ROOT)) for f in folders)} "
-          f"with tools/colab_requirements.txt ({time.perf_counter() - t0:.0f} s)")
-    t0 = time.perf_counter()
-    wheelhouse = make_wheelhouse(vpy, WORK / "wheelhouse")
-    print(f"colab stage: wheelhouse {wheelhouse.relative_to(ROOT)} with tools/colab_wheelhouse.txt "
-          f"({time.perf_counter() - t0:.0f} s)")
-    site_dir = WORK / "site"
-    site_dir.mkdir(exist_ok=True)
-    (site_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    jobs = [(nb, "book") for nb in toc_notebooks()] + [(nb, "release") for nb in release_notebooks()]
-    if args.only:
-        jobs = [(nb, kind) for nb, kind in jobs if nb.stem in args.only]
-    pending: queue.Queue = queue.Queue()
-    for job in execution_order(jobs):
-        pending.put(job)
-    done: dict[tuple[Path, str], dict] = {}
-    printing = threading.Lock()
+@dataclass
+class ColabRuntime:
+    """What running notebooks as Colab would needs: the wheel, one venv per notebook run at once,
+    the wheelhouse and the folder of the simulated ``google.colab``."""
 
-    def run_in(venv_python: Path) -> None:  # one thread per venv, taking notebooks in turn
-        while True:
-            try:
-                notebook, kind = pending.get_nowait()
-            except queue.Empty:
-                return
-            result = run_one(venv_python, notebook, kind, wheel, site_dir, wheelhouse)
-            with printing:
-                print(f"colab stage: {result['notebook']}: "
-                      f"{'passed' if result['passed'] else 'FAILED'} in {result['seconds']:.1f} s",
-                      flush=True)
-            done[notebook, kind] = result
+    python: str
+    version: str
+    wheel: Path
+    venvs: list[Path]
+    wheelhouse: Path
+    site_dir: Path
 
-    with ThreadPoolExecutor(max_workers=len(venvs)) as pool:
-        list(pool.map(run_in, venvs))
-    results = [done[job] for job in jobs]
+    @classmethod
+    def prepare(cls, jobs: int = 2, python: str | None = None) -> "ColabRuntime":
+        """Build (or reuse) everything, printing each step; ``jobs`` venvs."""
+        python = python or find_colab_python()
+        version = python_version(python)
+        note = "" if version.startswith(COLAB_PYTHON + ".") else f" (not Colab's {COLAB_PYTHON}: none found)"
+        print(f"colab runtime: Python {version} from {python}{note}", flush=True)
+        WORK.mkdir(parents=True, exist_ok=True)
+        wheel = build_wheel(WORK / "dist")
+        print(f"colab runtime: built {wheel.relative_to(ROOT)}", flush=True)
+        t0 = time.perf_counter()
+        folders = [WORK / "venv"] + [WORK / f"venv-{i + 1}" for i in range(1, jobs)]
+        vpy = make_venv(python, folders[0])
+        venvs = [vpy] + [clone_venv(folders[0], folder) for folder in folders[1:]]
+        print(f"colab runtime: {len(venvs)} venv(s) {', '.join(str(f.relative_to(ROOT)) for f in folders)} "
+              f"with tools/colab_requirements.txt ({time.perf_counter() - t0:.0f} s)", flush=True)
+        t0 = time.perf_counter()
+        wheelhouse = make_wheelhouse(vpy, WORK / "wheelhouse")
+        print(f"colab runtime: wheelhouse {wheelhouse.relative_to(ROOT)} with "
+              f"tools/colab_wheelhouse.txt ({time.perf_counter() - t0:.0f} s)", flush=True)
+        site_dir = WORK / "site"
+        site_dir.mkdir(exist_ok=True)
+        (site_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
+        return cls(python, version, wheel, venvs, wheelhouse, site_dir)
+
+    def run(self, jobs: list[tuple[Path, str, str]]) -> list[dict]:
+        """Run ``(notebook, kind, label)`` jobs in the given order, one per venv at a time, printing
+        each result as it ends; the results (:func:`run_one`) in the order of ``jobs``."""
+        pending: queue.Queue = queue.Queue()
+        for job in jobs:
+            pending.put(job)
+        done: dict[str, dict] = {}
+        printing = threading.Lock()
+
+        def run_in(venv_python: Path) -> None:  # one thread per venv, taking notebooks in turn
+            while True:
+                try:
+                    notebook, kind, label = pending.get_nowait()
+                except queue.Empty:
+                    return
+                result = run_one(venv_python, notebook, kind, self.wheel, self.site_dir,
+                                 self.wheelhouse, label)
+                with printing:
+                    print(f"colab runtime: {label}: {'passed' if result['passed'] else 'FAILED'} "
+                          f"in {result['seconds']:.1f} s", flush=True)
+                done[label] = result
+
+        with ThreadPoolExecutor(max_workers=len(self.venvs)) as pool:
+            list(pool.map(run_in, self.venvs))
+        return [done[label] for _, _, label in jobs]
+
+
+def print_summary(results: list[dict], version: str, seconds: float) -> bool:
+    """The table, the stub messages of the release notebooks and the summary line; True when
+    every notebook passed."""
     print()
     print_table(results)
     print()
@@ -328,9 +361,24 @@ def host_main(args: argparse.Namespace) -> int:
         of_kind = [r for r in results if r["kind"] == kind]
         if of_kind:
             summary.append(f"{kind} {sum(r['passed'] for r in of_kind)}/{len(of_kind)}")
-    print("colab stage: " + ", ".join(summary) + f" (Python {version}, "
-          f"{time.perf_counter() - started:.0f} s)")
-    return 0 if all(r["passed"] for r in results) else 1
+    print("colab stage: " + ", ".join(summary) + f" (Python {version}, {seconds:.0f} s)")
+    return all(r["passed"] for r in results)
+
+
+def host_main(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    runtime = ColabRuntime.prepare(args.jobs, args.python)
+    jobs = [(nb, "book") for nb in toc_notebooks()] + [(nb, "release") for nb in release_notebooks()]
+    jobs = [(nb, kind) for nb, kind in jobs if kind in args.kind]
+    if args.only:
+        jobs = [(nb, kind) for nb, kind in jobs if nb.stem in args.only]
+    if not jobs:
+        print("colab stage: no notebook chosen")
+        return 1
+    results = runtime.run([(nb, kind, str(nb.relative_to(ROOT))) for nb, kind in execution_order(jobs)])
+    toc_order = {str(nb.relative_to(ROOT)): i for i, (nb, _) in enumerate(jobs)}
+    results.sort(key=lambda r: toc_order[r["notebook"]])
+    return 0 if print_summary(results, runtime.version, time.perf_counter() - started) else 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,14 +465,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (stems)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="notebooks run at once, each in its own venv (default 2)")
+    parser.add_argument("--kind", nargs="+", choices=["book", "release"], default=["book", "release"],
+                        help="which notebooks: the book's, the releases' or both (default); "
+                             "`make book BOOK_RUNTIME=colab` runs the book's itself")
     parser.add_argument("--execute", help=argparse.SUPPRESS)
-    parser.add_argument("--kind", help=argparse.SUPPRESS)
+    parser.add_argument("--execute-kind", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs expected a positive integer, got {args.jobs}")
     if args.execute:
-        return execute(args.execute, args.kind, args.result)
+        return execute(args.execute, args.execute_kind, args.result)
     return host_main(args)
 
 

@@ -120,10 +120,11 @@ one disagrees. To release: bump the version, run `.venv/bin/python tools/colab_s
 commit, tag `v<version>`, push the tag; the publishing workflow builds the site from it.
 
 Outside Colab the first cell says how to install the package instead
-(`pip install -e ".[tensorflow]"` in a clone). The CI (`.ci/run`) has a Colab stage,
-`tools/colab_stage.py`: it builds the wheel and runs every book and release notebook, as Colab
-would, in a Python 3.13 venv with only Colab's packages at Colab's versions
-(`tools/colab_requirements.txt`).
+(`pip install -e ".[tensorflow]"` in a clone). The CI (`.ci/run`) runs every book and release
+notebook as Colab would (`tools/colab_stage.py`): from the built wheel, in a Python 3.13 venv
+with only Colab's packages at Colab's versions (`tools/colab_requirements.txt`). It builds the
+book with `make book BOOK_RUNTIME=colab`, so each page executes once, there, for the site too;
+then it runs the release notebooks the same way.
 {README_END}"""
 
 
