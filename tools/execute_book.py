@@ -35,7 +35,7 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import yaml
@@ -111,11 +111,15 @@ def cache_page(cache, nb, path: Path, seconds: float) -> None:
                                 check_validity=False, overwrite=True)
 
 
-def execute_here(pages: list[Path], jobs: int, timeout: int, allow_errors: bool, cache) -> list[Path]:
-    """Execute ``pages`` in this venv, ``jobs`` at a time, caching each; the failed ones."""
+def execute_here(pages: list[Path], jobs: int, timeout: int, allow_errors: bool) -> list[tuple]:
+    """Execute ``pages`` in this venv, ``jobs`` at a time, printing each result.
+
+    Returns:
+        ``(path, executed notebook or None, seconds)`` per page, in the order they ended.
+    """
     import nbformat
 
-    failed = []
+    done = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(execute_page, str(p), timeout, allow_errors): p for p in pages}
         for future in as_completed(futures):
@@ -123,13 +127,13 @@ def execute_here(pages: list[Path], jobs: int, timeout: int, allow_errors: bool,
             name = path.relative_to(REPO)
             executed, seconds, error = future.result()
             if error is not None:
-                failed.append(path)
+                done.append((path, None, seconds))
                 print(f"execute_book: {name} FAILED after {seconds:.1f} s (the build will run it "
                       f"again and report it):\n{error}", flush=True)
                 continue
-            cache_page(cache, nbformat.reads(executed, nbformat.NO_CONVERT), path, seconds)
+            done.append((path, nbformat.reads(executed, nbformat.NO_CONVERT), seconds))
             print(f"execute_book: {name} executed in {seconds:.1f} s", flush=True)
-    return failed
+    return done
 
 
 def execute_in_colab_runtime(pages: list[Path], jobs: int, cache) -> list[Path]:
@@ -197,13 +201,23 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.jobs} at a time, in the {args.runtime} runtime", flush=True)
     started = time.perf_counter()
     if args.runtime == "colab":
-        failed = execute_in_colab_runtime(todo, args.jobs, cache)
-        if failed:
-            print(f"execute_book: {len(failed)} page(s) failed in the Colab runtime: "
-                  f"{', '.join(str(p.relative_to(REPO)) for p in failed)}")
+        # The pages the site needs from this venv run here meanwhile (one at a time), not after
+        # the Colab runs, where such a page would run alone with one core idle.
+        here = [path for path in todo if page_name(path) in SITE_RUNS_HERE]
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            executing_here = thread.submit(execute_here, here, 1, timeout, allow_errors)
+            failed_in_colab = execute_in_colab_runtime(todo, args.jobs, cache)
+            done = executing_here.result()
+        if failed_in_colab:
+            print(f"execute_book: {len(failed_in_colab)} page(s) failed in the Colab runtime: "
+                  f"{', '.join(str(p.relative_to(REPO)) for p in failed_in_colab)}")
             return 1
-        todo = [path for path in todo if page_name(path) in SITE_RUNS_HERE]
-    failed = execute_here(todo, args.jobs, timeout, allow_errors, cache)
+    else:
+        done = execute_here(todo, args.jobs, timeout, allow_errors)
+    failed = [path for path, nb, _ in done if nb is None]
+    for path, nb, seconds in done:
+        if nb is not None:
+            cache_page(cache, nb, path, seconds)
     print(f"execute_book: done in {time.perf_counter() - started:.0f} s"
           + (f"; {len(failed)} failed: {', '.join(str(p.relative_to(REPO)) for p in failed)}"
              if failed else ""))

@@ -42,6 +42,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 LOGS = REPO / "_build" / "test-logs"
+
+#: JAX's persistent compilation cache, shared by every process of every run (the environment
+#: wins where it sets these). The JAX run trains the same recipe models in many processes (the
+#: test presets, the killed run and its resumption, two devices, mixed precision) and XLA
+#: compiled each afresh: measured on the killed-and-resumed sentiment run, 102 s without the
+#: cache, 72 s with it empty, 53 s with it filled. The compiled programs are the same.
+JAX_COMPILATION_CACHE = {
+    "JAX_COMPILATION_CACHE_DIR": str(REPO / "_build" / "jax-compilation-cache"),
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+}
 KERAS_TEST_FILES = sorted(str(p.relative_to(REPO)) for p in (REPO / "tests").glob("test_cells_*.py")) + [
     "tests/test_training.py", "tests/test_models_applications.py", "tests/test_recipes_applications.py"]
 
@@ -83,7 +94,7 @@ def start(run: Run, workers: int, extra: list[str], to_terminal: bool) -> thread
     """Start ``run`` writing to its log; with ``to_terminal``, also copied to this stdout as it
     comes (returns the copying thread)."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "KERAS_BACKEND": run.backend}
+    env = {**JAX_COMPILATION_CACHE, **os.environ, "KERAS_BACKEND": run.backend}
     run.started = time.monotonic()
     with open(run.log, "wb") as log:
         run.process = subprocess.Popen(command(run, workers, extra), cwd=REPO, env=env,
