@@ -33,17 +33,15 @@ _build/html/.built:
 	$(MAKE) book
 
 # Run every test; builds the book first when it has not been built yet. The whole suite runs on
-# TensorFlow, then the Keras tests again on JAX and on PyTorch, one after another
-# (tools/run_tests.py says which tests; logs in _build/test-logs/). `make test-parallel` runs the
-# three at once, the TensorFlow suite on two xdist workers. On the two-core CI machine neither
-# helps: side by side (CI20) saved 200 s of 1965; TensorFlow on two workers alone (CI22) 142 s of
-# 1617, with JAX and PyTorch side by side slower than one after another; and under that load one
-# grading test's 20 s cell limit was exceeded (see the stop 18 and 19 notes).
+# TensorFlow alone, then the Keras tests on JAX and on PyTorch side by side, one compute thread
+# each (tools/run_tests.py says which tests and what was measured; logs in _build/test-logs/).
+# `make test-parallel` runs the three at once, the TensorFlow suite on two xdist workers: on the
+# two-core CI machine that saved little and broke wall-clock limits of the grading tests.
 test: setup _build/html/.built
-	$(PY) tools/run_tests.py --serial
+	$(PY) tools/run_tests.py
 
 test-parallel: setup _build/html/.built
-	$(PY) tools/run_tests.py
+	$(PY) tools/run_tests.py --mode together
 
 # Lint each source notebook (markers against nbgrader metadata), generate the student release
 # from it and check that the source scores full marks and the release scores zero.

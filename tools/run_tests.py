@@ -1,29 +1,38 @@
-"""Run every test: the whole suite on TensorFlow, the Keras tests on JAX and PyTorch, side by side.
+"""Run every test: the whole suite on TensorFlow, then the Keras tests on JAX and PyTorch.
 
 Keras fixes its backend when it is imported, so each backend needs its own pytest process:
 
-- ``tensorflow``: every test. Its test modules are spread over ``--workers`` pytest-xdist
-  workers with ``--dist loadgroup``; ``tests/conftest.py`` keeps each module on one worker, and
-  the modules that share an expensive session fixture (the site visits, the recipes' test runs)
-  together, so nothing is computed twice.
+- ``tensorflow``: every test. With ``--mode together`` its test modules are spread over
+  ``--workers`` pytest-xdist workers with ``--dist loadgroup``; ``tests/conftest.py`` keeps each
+  module on one worker, and the modules that share an expensive session fixture (the site
+  visits, the recipes' test runs) together, so nothing is computed twice.
 - ``jax`` and ``torch``: the Keras tests (``-m keras``) of the cells, the shared training loop,
   the application models and every application recipe (test preset, two devices, kill and
   resume; on PyTorch, which Keras cannot train data parallel, the two-device run must stop with
   a clear error).
 
-By default they run at the same time; ``make test`` (and so CI) runs them one after another with
-``--serial``. On the two-core CI machine side by side gains little and costs timing failures: the
-serial TensorFlow suite keeps about one core busy (52 %), yet two xdist workers cut it only from 1617 s
-to 1475 s, and JAX and PyTorch side by side ran slower than in turn (stop 19 note). Each run writes
-``_build/test-logs/<name>.log``; the first is also printed as it goes, the others whole when
-they end (and ``<name>.xml``, JUnit with each test's seconds). Exit status 0 when every run
-passes.
+Modes (``--mode``):
 
-``make test`` runs them one after another (``--serial``); ``make test-parallel`` side by side.
+- ``staged`` (default; ``make test`` and so CI): the TensorFlow suite alone, in one process,
+  then JAX and PyTorch side by side, each with one compute thread (ONE_THREAD). Measured on the
+  two-core CI machine: JAX and PyTorch took 566 s + 356 s one after the other (CI24, no
+  compilation cache); side by side with one thread each and the cache, 431 s in all (PyTorch
+  236 s), in a trial where two JAX data-parallel tests failed early on a malformed XLA_FLAGS
+  (about a minute of JAX's work not done). With the libraries' own thread counts, side by side
+  was slower than in turn (stop 19). The TensorFlow suite stays alone: its grading and browser
+  tests have wall-clock limits that a second process broke (CI20, CI22), for a small gain (1617 s
+  to 1475 s on two workers).
+- ``serial``: one after another, each with the libraries' own thread counts.
+- ``together``: all three at once, the TensorFlow suite on ``--workers`` xdist workers.
+
+Each run writes ``_build/test-logs/<name>.log`` and ``<name>.xml`` (JUnit, each test's seconds);
+the first run of a stage is printed as it goes, the others whole when they end. Exit status 0
+when every run passes.
 
 Usage (from the repository root)::
 
-    .venv/bin/python tools/run_tests.py [--serial] [--workers 2] [--only NAME ...] [-- PYTEST_ARGS...]
+    .venv/bin/python tools/run_tests.py [--mode staged|serial|together] [--workers 2]
+        [--only NAME ...] [-- PYTEST_ARGS...]
 
 ``PYTEST_ARGS`` go to every run (e.g. ``-- -x``).
 """
@@ -48,6 +57,18 @@ LOGS = REPO / "_build" / "test-logs"
 #: test presets, the killed run and its resumption, two devices, mixed precision) and XLA
 #: compiled each afresh: measured on the killed-and-resumed sentiment run, 102 s without the
 #: cache, 72 s with it empty, 53 s with it filled. The compiled programs are the same.
+#: The environment of a run that shares the machine with another: one compute thread in each
+#: library, so that thread pools that spin while they wait (OpenMP in PyTorch, Eigen in XLA) do
+#: not take turns on the same two cores.
+ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+}
+ONE_THREAD_XLA_FLAG = "--xla_cpu_multi_thread_eigen=false"
+
 JAX_COMPILATION_CACHE = {
     "JAX_COMPILATION_CACHE_DIR": str(REPO / "_build" / "jax-compilation-cache"),
     "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
@@ -90,11 +111,21 @@ def command(run: Run, workers: int, extra: list[str]) -> list[str]:
     return argv
 
 
-def start(run: Run, workers: int, extra: list[str], to_terminal: bool) -> threading.Thread | None:
+def environment(run: Run, one_thread: bool) -> dict[str, str]:
+    """The environment of ``run``'s pytest process; with ``one_thread``, ONE_THREAD added."""
+    env = {**JAX_COMPILATION_CACHE, **os.environ, "KERAS_BACKEND": run.backend}
+    if one_thread:
+        env.update(ONE_THREAD)
+        env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {ONE_THREAD_XLA_FLAG}".strip()
+    return env
+
+
+def start(run: Run, workers: int, extra: list[str], to_terminal: bool,
+          one_thread: bool = False) -> threading.Thread | None:
     """Start ``run`` writing to its log; with ``to_terminal``, also copied to this stdout as it
     comes (returns the copying thread)."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    env = {**JAX_COMPILATION_CACHE, **os.environ, "KERAS_BACKEND": run.backend}
+    env = environment(run, one_thread)
     run.started = time.monotonic()
     with open(run.log, "wb") as log:
         run.process = subprocess.Popen(command(run, workers, extra), cwd=REPO, env=env,
@@ -122,28 +153,22 @@ def summary_line(run: Run) -> str:
     return counts[-1] if counts else f"exit status {run.process.returncode}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2,
-                        help="xdist workers of the TensorFlow run (default 2; 1 = no xdist)")
-    parser.add_argument("--serial", action="store_true",
-                        help="one run after another, each in one process, all printed as they go")
-    parser.add_argument("--only", nargs="+", metavar="NAME", choices=[r.name for r in runs()],
-                        help="run only these (default: all)")
-    parser.add_argument("pytest_args", nargs="*", help="after --: arguments for every pytest run")
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error(f"--workers expected a positive integer, got {args.workers}")
-    chosen = [r for r in runs() if not args.only or r.name in args.only]
-    if args.serial:
-        for run in chosen:
-            print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
-            start(run, 1, args.pytest_args, to_terminal=True).join()
-            run.process.wait()
-            run.seconds = time.monotonic() - run.started
-        return report(chosen)
-    copying = [start(run, args.workers, args.pytest_args, to_terminal=(i == 0))
+def run_one_after_another(chosen: list[Run], extra: list[str]) -> None:
+    for run in chosen:
+        print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
+        start(run, 1, extra, to_terminal=True).join()
+        run.process.wait()
+        run.seconds = time.monotonic() - run.started
+
+
+def run_side_by_side(chosen: list[Run], workers: int, extra: list[str], one_thread: bool) -> None:
+    """Start every run of ``chosen`` at once; the first is printed as it goes, the others when
+    all have ended."""
+    copying = [start(run, workers, extra, to_terminal=(i == 0), one_thread=one_thread)
                for i, run in enumerate(chosen)]
+    if chosen:
+        print(f"\n::: pytest on {', '.join(run.backend for run in chosen)} side by side "
+              f"({chosen[0].log.relative_to(REPO)} printed as it goes)", flush=True)
     try:
         while any(run.process.poll() is None for run in chosen):
             for run in chosen:
@@ -163,6 +188,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
             sys.stdout.write(run.log.read_text(errors="replace"))
             sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=["staged", "serial", "together"], default="staged",
+                        help="staged (default): TensorFlow alone, then JAX and PyTorch side by "
+                             "side; serial: one after another; together: all at once")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="xdist workers of the TensorFlow run with --mode together (default 2; "
+                             "1 = no xdist)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=[r.name for r in runs()],
+                        help="run only these (default: all)")
+    parser.add_argument("pytest_args", nargs="*", help="after --: arguments for every pytest run")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers expected a positive integer, got {args.workers}")
+    chosen = [r for r in runs() if not args.only or r.name in args.only]
+    if args.mode == "serial":
+        run_one_after_another(chosen, args.pytest_args)
+    elif args.mode == "together":
+        run_side_by_side(chosen, args.workers, args.pytest_args, one_thread=False)
+    else:
+        run_one_after_another([r for r in chosen if r.name == "tensorflow"], args.pytest_args)
+        run_side_by_side([r for r in chosen if r.name != "tensorflow"], 1, args.pytest_args,
+                         one_thread=True)
     return report(chosen)
 
 
