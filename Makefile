@@ -33,10 +33,10 @@ _build/html/.built:
 	$(MAKE) book
 
 # Run every test; builds the book first when it has not been built yet. The whole suite runs on
-# TensorFlow alone, then the Keras tests on JAX and on PyTorch side by side, one compute thread
-# each (tools/run_tests.py says which tests and what was measured; logs in _build/test-logs/).
-# `make test-parallel` runs the three at once, the TensorFlow suite on two xdist workers: on the
-# two-core CI machine that saved little and broke wall-clock limits of the grading tests.
+# TensorFlow, its modules spread over two xdist workers, then the Keras tests on JAX and on
+# PyTorch side by side; every process of a stage has one compute thread (tools/run_tests.py says
+# which tests and what was measured; logs in _build/test-logs/). `make test-parallel` runs the
+# three at once with the libraries' own thread counts.
 test: setup _build/html/.built
 	$(PY) tools/run_tests.py
 

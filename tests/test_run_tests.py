@@ -41,3 +41,11 @@ def test_a_worker_count_below_one_is_refused(capsys):
     with pytest.raises(SystemExit):
         run_tests.main(["--workers", "0"])
     assert "--workers expected a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_the_staged_tensorflow_run_spreads_over_the_workers():
+    tensorflow = run("tensorflow")
+    argv = run_tests.command(tensorflow, 2, [])
+    assert argv[argv.index("-n") + 1] == "2" and argv[argv.index("--dist") + 1] == "loadgroup"
+    assert "-n" not in run_tests.command(tensorflow, 1, [])
+    assert "-n" not in run_tests.command(run("jax"), 2, [])  # one process per Keras-only run

@@ -2,10 +2,10 @@
 
 Keras fixes its backend when it is imported, so each backend needs its own pytest process:
 
-- ``tensorflow``: every test. With ``--mode together`` its test modules are spread over
-  ``--workers`` pytest-xdist workers with ``--dist loadgroup``; ``tests/conftest.py`` keeps each
-  module on one worker, and the modules that share an expensive session fixture (the site
-  visits, the recipes' test runs) together, so nothing is computed twice.
+- ``tensorflow``: every test, its test modules spread over ``--workers`` pytest-xdist workers
+  (default 2) with ``--dist loadgroup``; ``tests/conftest.py`` keeps each module on one worker,
+  and the modules that share an expensive session fixture (the site visits, the recipes' test
+  runs) together, so nothing is computed twice.
 - ``jax`` and ``torch``: the Keras tests (``-m keras``) of the cells, the shared training loop,
   the application models and every application recipe (test preset, two devices, kill and
   resume; on PyTorch, which Keras cannot train data parallel, the two-device run must stop with
@@ -13,17 +13,17 @@ Keras fixes its backend when it is imported, so each backend needs its own pytes
 
 Modes (``--mode``):
 
-- ``staged`` (default; ``make test`` and so CI): the TensorFlow suite alone, in one process,
-  then JAX and PyTorch side by side, each with one compute thread (ONE_THREAD). Measured on the
-  two-core CI machine: JAX and PyTorch took 566 s + 356 s one after the other (CI24, no
-  compilation cache); side by side with one thread each and the cache, 431 s in all (PyTorch
-  236 s), in a trial where two JAX data-parallel tests failed early on a malformed XLA_FLAGS
-  (about a minute of JAX's work not done). With the libraries' own thread counts, side by side
-  was slower than in turn (stop 19). The TensorFlow suite stays alone: its grading and browser
-  tests have wall-clock limits that a second process broke (CI20, CI22), for a small gain (1617 s
-  to 1475 s on two workers).
-- ``serial``: one after another, each with the libraries' own thread counts.
-- ``together``: all three at once, the TensorFlow suite on ``--workers`` xdist workers.
+- ``staged`` (default; ``make test`` and so CI): the TensorFlow suite first, on the xdist
+  workers, each with one compute thread (ONE_THREAD); then JAX and PyTorch side by side, one
+  compute thread each. Measured on the two-core CI machine: the TensorFlow suite took 2023 s in
+  one process with the libraries' own thread counts (CI25) and 708 s on two workers with one
+  thread each (a trial on the same commit); JAX and PyTorch took 566 s + 356 s one after the
+  other (CI24, no compilation cache) and 326 s side by side (CI25). Two workers with the
+  libraries' own thread counts saved little (1617 s to 1475 s) and broke wall-clock limits of
+  the grading tests (CI20, CI22): each library's thread pool spun on the other's cores.
+- ``serial``: one after another, in one process each, with the libraries' own thread counts.
+- ``together``: all three at once, the TensorFlow suite on ``--workers`` xdist workers, with the
+  libraries' own thread counts.
 
 Each run writes ``_build/test-logs/<name>.log`` and ``<name>.xml`` (JUnit, each test's seconds);
 the first run of a stage is printed as it goes, the others whole when they end. Exit status 0
@@ -153,10 +153,11 @@ def summary_line(run: Run) -> str:
     return counts[-1] if counts else f"exit status {run.process.returncode}"
 
 
-def run_one_after_another(chosen: list[Run], extra: list[str]) -> None:
+def run_one_after_another(chosen: list[Run], extra: list[str], workers: int = 1,
+                          one_thread: bool = False) -> None:
     for run in chosen:
         print(f"\n::: pytest on {run.backend} ({run.log.relative_to(REPO)})", flush=True)
-        start(run, 1, extra, to_terminal=True).join()
+        start(run, workers, extra, to_terminal=True, one_thread=one_thread).join()
         run.process.wait()
         run.seconds = time.monotonic() - run.started
 
@@ -193,11 +194,11 @@ def run_side_by_side(chosen: list[Run], workers: int, extra: list[str], one_thre
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=["staged", "serial", "together"], default="staged",
-                        help="staged (default): TensorFlow alone, then JAX and PyTorch side by "
-                             "side; serial: one after another; together: all at once")
+                        help="staged (default): TensorFlow on the xdist workers, then JAX and "
+                             "PyTorch side by side; serial: one after another; together: all at once")
     parser.add_argument("--workers", type=int, default=2,
-                        help="xdist workers of the TensorFlow run with --mode together (default 2; "
-                             "1 = no xdist)")
+                        help="xdist workers of the TensorFlow run with --mode staged or together "
+                             "(default 2; 1 = no xdist, one process)")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=[r.name for r in runs()],
                         help="run only these (default: all)")
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for every pytest run")
@@ -210,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.mode == "together":
         run_side_by_side(chosen, args.workers, args.pytest_args, one_thread=False)
     else:
-        run_one_after_another([r for r in chosen if r.name == "tensorflow"], args.pytest_args)
+        run_one_after_another([r for r in chosen if r.name == "tensorflow"], args.pytest_args,
+                              workers=args.workers, one_thread=args.workers > 1)
         run_side_by_side([r for r in chosen if r.name != "tensorflow"], 1, args.pytest_args,
                          one_thread=True)
     return report(chosen)
