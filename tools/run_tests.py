@@ -16,9 +16,9 @@ Modes (``--mode``):
 - ``staged`` (default; ``make test`` and so CI): the TensorFlow suite first, on the xdist
   workers, each with one compute thread (ONE_THREAD); then JAX and PyTorch side by side, one
   compute thread each. Measured on the two-core CI machine: the TensorFlow suite took 2023 s in
-  one process with the libraries' own thread counts (CI25) and 708 s on two workers with one
-  thread each (a trial on the same commit); JAX and PyTorch took 566 s + 356 s one after the
-  other (CI24, no compilation cache) and 326 s side by side (CI25). Two workers with the
+  one process with the libraries' own thread counts (CI25) and 679 s on two workers with one
+  thread each (CI27); JAX and PyTorch took 566 s + 356 s one after the other (CI24, no
+  compilation cache) and 266 s side by side (CI27). Two workers with the
   libraries' own thread counts saved little (1617 s to 1475 s) and broke wall-clock limits of
   the grading tests (CI20, CI22): each library's thread pool spun on the other's cores.
 - ``serial``: one after another, in one process each, with the libraries' own thread counts.
