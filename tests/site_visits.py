@@ -364,6 +364,13 @@ _FOCUS_JS = """() => {
       + (drawer ? getComputedStyle(drawer).visibility : 'missing') + ', its first link '
       + (first ? first.outerHTML.slice(0, 120) : 'missing');
 }"""
+
+
+def focus_inside_js(selector: str) -> str:
+    """A page function that is true while the focus is inside the element ``selector``."""
+    return f"() => !!document.activeElement.closest({selector!r})"
+
+
 _BLUR_JS = "() => document.activeElement && document.activeElement.blur()"
 _NO_TOOLTIP_JS = "() => document.querySelector('.tooltip') === null"
 _AXE_RUN_JS = """async (tags) => await axe.run(document,
@@ -508,8 +515,7 @@ def _close_drawer_then_toggle_contents(page: object, width: int) -> str:
     both are awaited (up to 10 s each), so a loaded machine does not read as a broken drawer.
     """
     try:
-        page.wait_for_function(
-            "() => !!document.activeElement.closest('.bd-sidebar-primary')", timeout=10_000)
+        page.wait_for_function(focus_inside_js(".bd-sidebar-primary"), timeout=10_000)
     except Exception:  # noqa: BLE001 - Playwright's TimeoutError, reported as the finding
         return ("opening the chapter list did not move the focus into it; the focus is on "
                 + page.evaluate(_FOCUS_JS))

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from site_visits import (BOOK_ROOT, CHROMIUM, CHROMIUM_ARGS, DESKTOP,
                          LAYOUT_SCREENSHOTS, PAGES, RAW_TEX, REPO, SCREENSHOT_PAGES, SCREENSHOTS,
-                         SITE, WIDTHS, LayoutReport, PageReport, PageVisit)
+                         SITE, WIDTHS, LayoutReport, PageReport, PageVisit, focus_inside_js)
 
 COLAB = "https://colab.research.google.com"
 NBGRADER_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -413,8 +413,7 @@ def test_a_drawer_takes_the_focus_when_the_themes_attempt_misses(
         page.evaluate(_FOCUS_MISSES_AFTER_CLICK_JS, [toggle, 140])  # the theme's try: 100 ms
         page.locator(toggle).filter(visible=True).first.click()
         try:
-            page.wait_for_function(f"() => !!document.activeElement.closest({drawer!r})",
-                                   timeout=5_000)
+            page.wait_for_function(focus_inside_js(drawer), timeout=5_000)
             focus = "in the drawer"
         except Exception:  # noqa: BLE001 - Playwright's TimeoutError, reported below
             focus = page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")

